@@ -1,0 +1,103 @@
+/**
+ * Builds every Electron-free service and the route handlers over them. Both composition roots use it:
+ * the Electron main process (src/main/index.ts) and the headless host (src/main/host/serve.ts).
+ * Services are disposed in reverse order of creation.
+ */
+import path from 'node:path';
+import fs from 'node:fs';
+import { DisposableStore } from '../shared/lifecycle';
+import type { HotkeyState } from '../shared/types/system';
+import { EventBus } from './rpc/eventBus';
+import { createDispatcher, type Dispatcher } from './rpc/dispatcher';
+import { createHandlers } from './rpc/handlers';
+import { openDatabase, type Database } from './services/storage/database';
+import { SettingsService, type SettingsBackend } from './services/settings/settingsService';
+import { ConfSettingsBackend } from './services/settings/confBackend';
+import { SecretStore, type KeychainBackend } from './services/secrets/secretStore';
+import { KeytarBackend } from './services/secrets/keytarBackend';
+import { createLogger, type Logger } from './services/logging/logger';
+import { SystemService } from './services/system/systemService';
+
+export interface CoreOptions {
+  mode: 'desktop' | 'host';
+  dataDir: string;
+  version: string;
+  /** electron-store inside Electron; conf (plain Node) otherwise. */
+  settingsBackend?: SettingsBackend;
+  /** The OS keychain through keytar unless the shell supplies another (safeStorage fallback). */
+  keychain?: KeychainBackend;
+  /** The desktop shell reports its global hotkeys; the host has none. */
+  hotkeys?: () => HotkeyState[];
+  /** Extra versions for diagnostics (electron, chrome). */
+  versions?: Record<string, string>;
+  logToStdout?: boolean;
+}
+
+export interface Core {
+  options: CoreOptions;
+  log: Logger;
+  events: EventBus;
+  db: Database;
+  settings: SettingsService;
+  secrets: SecretStore;
+  system: SystemService;
+  dispatcher: Dispatcher;
+  dispose(): Promise<void>;
+}
+
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const store = new DisposableStore();
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const events = new EventBus();
+
+  const secrets = new SecretStore(options.keychain ?? new KeytarBackend(), events);
+  const log = createLogger({
+    file: path.join(options.dataDir, 'logs', 'nook.log'),
+    redactor: secrets.redactor,
+    stdout: options.logToStdout ?? false,
+  });
+  store.add({ dispose: () => log.close() });
+
+  try {
+    const settings = store.add(
+      new SettingsService(options.settingsBackend ?? new ConfSettingsBackend(options.dataDir), events, log),
+    );
+    log.setLevel(settings.get().logging.level);
+    store.add(settings.onDidChange((s) => log.setLevel(s.logging.level)));
+
+    const db = openDatabase(path.join(options.dataDir, 'nook.db'));
+    store.add({ dispose: () => db.close() });
+
+    const system = new SystemService({
+      mode: options.mode,
+      version: options.version,
+      dataDir: options.dataDir,
+      versions: options.versions ?? {},
+      db,
+      settings,
+      secrets,
+      log,
+    });
+
+    const handlers = createHandlers({ settings, secrets, system, hotkeys: options.hotkeys ?? (() => []) });
+    const dispatcher = createDispatcher(handlers, log);
+    await secrets.warmUp(log);
+    log.info({ mode: options.mode, dataDir: options.dataDir, version: options.version }, 'core started');
+
+    return {
+      options,
+      log,
+      events,
+      db,
+      settings,
+      secrets,
+      system,
+      dispatcher,
+      dispose: () => store.dispose(),
+    };
+  } catch (e) {
+    log.error({ err: e }, 'core failed to start');
+    await store.dispose().catch(() => undefined);
+    throw e;
+  }
+}

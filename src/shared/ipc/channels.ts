@@ -1,0 +1,40 @@
+/**
+ * The zod-free list of every route and event name. The preload uses it as its allow-list, so it must
+ * stay free of heavy imports; `contract.ts` checks at compile time that it declares exactly these.
+ */
+export const ROUTES = [
+  'system.status',
+  'system.diagnostics',
+  'settings.get',
+  'settings.update',
+  'settings.reset',
+  'secrets.list',
+  'secrets.has',
+  'secrets.set',
+  'secrets.delete',
+  'secrets.test',
+  'hotkeys.list',
+] as const;
+
+export const EVENTS = ['settings.changed', 'system.statusChanged', 'secrets.changed', 'system.notice', 'hotkeys.changed'] as const;
+
+export type RouteName = (typeof ROUTES)[number];
+export type EventName = (typeof EVENTS)[number];
+
+const routeSet: ReadonlySet<string> = new Set(ROUTES);
+const eventSet: ReadonlySet<string> = new Set(EVENTS);
+
+export function isRouteName(value: unknown): value is RouteName {
+  return typeof value === 'string' && routeSet.has(value);
+}
+
+export function isEventName(value: unknown): value is EventName {
+  return typeof value === 'string' && eventSet.has(value);
+}
+
+/** Largest serialized request accepted from the renderer or a WebSocket client (bytes of JSON). */
+export const MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+/** IPC channel names used by the preload and the main registrar. */
+export const IPC_INVOKE_CHANNEL = 'nook:invoke';
+export const IPC_EVENT_CHANNEL = 'nook:event';
