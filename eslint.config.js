@@ -53,7 +53,7 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'electron', message: 'Services run in plain Node: never import electron here.' }],
-          patterns: [{ group: ['**/app/**', '**/ipc/**', '**/renderer/**'], message: 'Services do not depend on the Electron shell or the renderer.' }],
+          patterns: [{ group: ['**/app/**', '**/ipc/**', '!**/shared/ipc/**', '**/renderer/**'], message: 'Services do not depend on the Electron shell or the renderer.' }],
         },
       ],
     },
