@@ -1,0 +1,16 @@
+/**
+ * Every schema migration, in order. Bundlers cannot glob at runtime, so each file is imported here.
+ *
+ * To add one: create `NNNN-what-it-does.ts` (next multiple of 10) exporting `migration`, add ONE line
+ * to the list below, and add a test in test/services/storage/ that migrates up to it from the
+ * previous version. Never edit a migration that has shipped; write a new one.
+ */
+import type { Migration } from './types';
+import { migration as m0010 } from './0010-create-meta';
+
+export const MIGRATIONS: readonly Migration[] = [
+  m0010,
+  // m0020, ...
+];
+
+export type { Migration } from './types';
