@@ -1,0 +1,97 @@
+/**
+ * A small in-memory backend that honours the contract: real dispatcher and event bus, handlers over
+ * maps. It lets the transports be tested on their own; the contract suite also runs against the
+ * real core (`createCore`).
+ */
+import { defaultSettings, type Settings, type SettingsPatch } from '../../src/shared/types/settings';
+import { AppError } from '../../src/shared/ipc/result';
+import { ROUTES } from '../../src/shared/ipc/channels';
+import { createDispatcher, type Dispatcher, type Handlers } from '../../src/main/rpc/dispatcher';
+import { EventBus } from '../../src/main/rpc/eventBus';
+import type { TokenKeychain } from '../../src/main/host/auth';
+
+export class MemoryKeychain implements TokenKeychain {
+  readonly values = new Map<string, string>();
+  async get(id: string): Promise<string | null> {
+    return this.values.get(id) ?? null;
+  }
+  async set(id: string, value: string): Promise<void> {
+    this.values.set(id, value);
+  }
+}
+
+export interface TestBackend {
+  dispatcher: Dispatcher;
+  events: EventBus;
+  keychain: MemoryKeychain;
+  dispose(): Promise<void>;
+}
+
+export function createTestBackend(): TestBackend {
+  const events = new EventBus();
+  const keychain = new MemoryKeychain();
+  const secrets = new Map<string, string>();
+  let settings: Settings = defaultSettings();
+  const merge = (patch: SettingsPatch): Settings => {
+    const next = structuredClone(settings) as unknown as Record<string, Record<string, unknown>>;
+    for (const [section, fields] of Object.entries(patch)) Object.assign(next[section]!, fields);
+    return next as unknown as Settings;
+  };
+  const handlers: Handlers = {
+    'system.status': () => ({ version: '0.0.0-test', mode: 'host', services: [] }),
+    'system.diagnostics': () => ({
+      version: '0.0.0-test',
+      mode: 'host',
+      platform: process.platform,
+      arch: process.arch,
+      versions: { node: process.versions.node },
+      dataDir: '/tmp/nook-test',
+      logFile: '/tmp/nook-test/logs/nook.log',
+      uptimeSeconds: process.uptime(),
+      memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
+      database: { path: '/tmp/nook-test/nook.db', schemaVersion: 0, sizeBytes: 0 },
+      settingsWarnings: [],
+      recentErrors: [],
+    }),
+    'settings.get': () => settings,
+    'settings.update': (patch) => {
+      settings = merge(patch);
+      events.emit('settings.changed', settings);
+      return settings;
+    },
+    'settings.reset': () => {
+      settings = defaultSettings();
+      events.emit('settings.changed', settings);
+      return settings;
+    },
+    'secrets.list': () =>
+      [...secrets.keys()].map((id) => ({ id, label: id, present: true, testable: false })),
+    'secrets.has': ({ id }) => ({ present: secrets.has(id) }),
+    'secrets.set': ({ id, value }) => {
+      secrets.set(id, value);
+      events.emit('secrets.changed', { id, present: true });
+      return { present: true as const };
+    },
+    'secrets.delete': ({ id }) => {
+      secrets.delete(id);
+      events.emit('secrets.changed', { id, present: false });
+      return { present: false as const };
+    },
+    'secrets.test': ({ id }) => {
+      if (!secrets.has(id)) throw new AppError('NOT_FOUND', `No secret stored for ${id}`);
+      return { ok: false, message: 'This secret cannot be tested' };
+    },
+    'hotkeys.list': () => [],
+  };
+  return { dispatcher: createDispatcher(handlers), events, keychain, dispose: async () => undefined };
+}
+
+/** Every handler throws a plain Error whose message must never reach the client. */
+export const LEAKY_MESSAGE = 'db password is hunter2 at /home/someone/secret-path';
+
+export function createThrowingDispatcher(): Dispatcher {
+  const boom = () => {
+    throw new Error(LEAKY_MESSAGE);
+  };
+  return createDispatcher(Object.fromEntries(ROUTES.map((r) => [r, boom])) as unknown as Handlers);
+}
