@@ -1,4 +1,5 @@
 /** Route handlers: thin glue from the contract to the services. Every route must have one. */
+import { AppError } from '../../shared/ipc/result';
 import type { HotkeyState } from '../../shared/types/system';
 import type { Handlers } from './dispatcher';
 import type { SettingsService } from '../services/settings/settingsService';
@@ -12,6 +13,22 @@ export interface HandlerDeps {
   hotkeys: () => HotkeyState[];
 }
 
+/**
+ * Keychain ids the main process keeps for itself (`host.token`, the headless host's installation
+ * token): no route may read, test, overwrite or delete them, and `secrets.list` does not show them.
+ */
+export const RESERVED_SECRET_PREFIXES = ['host.'] as const;
+
+export function isReservedSecretId(id: string): boolean {
+  return RESERVED_SECRET_PREFIXES.some((p) => id.startsWith(p));
+}
+
+function unreserved(id: string): string {
+  if (isReservedSecretId(id))
+    throw new AppError('FORBIDDEN', `The secret id ${id} is reserved for Nook itself`);
+  return id;
+}
+
 export function createHandlers(d: HandlerDeps): Handlers {
   return {
     'system.status': () => d.system.status(),
@@ -19,17 +36,17 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'settings.get': () => d.settings.get(),
     'settings.update': (patch) => d.settings.update(patch),
     'settings.reset': () => d.settings.reset(),
-    'secrets.list': () => d.secrets.list(),
-    'secrets.has': async ({ id }) => ({ present: await d.secrets.has(id) }),
+    'secrets.list': async () => (await d.secrets.list()).filter((s) => !isReservedSecretId(s.id)),
+    'secrets.has': async ({ id }) => ({ present: await d.secrets.has(unreserved(id)) }),
     'secrets.set': async ({ id, value }) => {
-      await d.secrets.set(id, value);
+      await d.secrets.set(unreserved(id), value);
       return { present: true as const };
     },
     'secrets.delete': async ({ id }) => {
-      await d.secrets.delete(id);
+      await d.secrets.delete(unreserved(id));
       return { present: false as const };
     },
-    'secrets.test': ({ id }) => d.secrets.test(id),
+    'secrets.test': ({ id }) => d.secrets.test(unreserved(id)),
     'hotkeys.list': () => d.hotkeys(),
   };
 }
