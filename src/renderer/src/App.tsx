@@ -1,0 +1,105 @@
+import { useEffect } from 'react';
+import { onConnectionState, on } from './api';
+import { Sidebar } from './components/Sidebar';
+import { StatusBar } from './components/StatusBar';
+import { Toasts } from './components/Toasts';
+import { AskView } from './features/ask/AskView';
+import { BriefingView } from './features/briefing/BriefingView';
+import { LibraryView } from './features/library/LibraryView';
+import { PluginsView } from './features/plugins/PluginsView';
+import { SettingsView } from './features/settings/SettingsView';
+import { VoiceView } from './features/voice/VoiceView';
+import { VIEWS, useNavStore, type ViewId } from './stores/useNavStore';
+import { startSettingsSync, useSettingsStore } from './stores/useSettingsStore';
+import { startStatusSync } from './stores/useStatusStore';
+import { useToastStore } from './stores/useToastStore';
+import { applyTheme } from './theme';
+
+const VIEW_COMPONENTS: Record<ViewId, () => React.JSX.Element> = {
+  ask: AskView,
+  library: LibraryView,
+  briefing: BriefingView,
+  voice: VoiceView,
+  plugins: PluginsView,
+  settings: SettingsView,
+};
+
+/** Ctrl+1..6 (Cmd on macOS) switch views from anywhere, including text fields. */
+function useViewShortcuts(): void {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey || e.shiftKey) return;
+      const n = Number(e.key);
+      const target = Number.isInteger(n) && n >= 1 ? VIEWS[n - 1] : undefined;
+      if (!target) return;
+      e.preventDefault();
+      useNavStore.getState().setView(target.id);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}
+
+/** Settings and status stay in sync with the backend; notices and lost connections become toasts. */
+function useBackendSync(): void {
+  useEffect(() => {
+    const push = useToastStore.getState().push;
+    const stopSettings = startSettingsSync();
+    const stopStatus = startStatusSync();
+    const offNotice = on('system.notice', (n) => push({ level: n.level, message: n.message }));
+    let wasOpen = false;
+    const offConn = onConnectionState((state) => {
+      if (state === 'reconnecting' && wasOpen)
+        push({ level: 'warning', message: 'Lost the connection to Nook; reconnecting…' });
+      if (state === 'closed')
+        push({ level: 'error', message: 'Disconnected from Nook. Reload the page to try again.' });
+      if (state === 'open' && wasOpen) push({ level: 'success', message: 'Reconnected to Nook' });
+      if (state === 'open') wasOpen = true;
+    });
+    return () => {
+      stopSettings();
+      stopStatus();
+      offNotice();
+      offConn();
+    };
+  }, []);
+}
+
+function useThemeFromSettings(): void {
+  const theme = useSettingsStore((s) => s.settings?.appearance.theme ?? 'system');
+  useEffect(() => applyTheme(theme), [theme]);
+}
+
+export function App() {
+  useBackendSync();
+  useViewShortcuts();
+  useThemeFromSettings();
+  const view = useNavStore((s) => s.view);
+  const View = VIEW_COMPONENTS[view];
+  const label = VIEWS.find((v) => v.id === view)?.label ?? '';
+
+  useEffect(() => {
+    document.title = `${label} — Nook`;
+  }, [label]);
+
+  return (
+    <div className="app">
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
+        Skip to content
+      </a>
+      <Sidebar />
+      <main className="main" id="main" tabIndex={-1} aria-label={label} data-view={view}>
+        <View />
+      </main>
+      <StatusBar />
+      <Toasts />
+    </div>
+  );
+}

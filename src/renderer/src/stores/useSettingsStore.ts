@@ -1,0 +1,45 @@
+import { create } from 'zustand';
+import type { Settings, SettingsPatch } from '../../../shared/types/settings';
+import type { Result } from '../../../shared/ipc/result';
+import { invoke, on, onConnectionState } from '../api';
+import { unwrap } from './useToastStore';
+
+interface SettingsState {
+  settings: Settings | null;
+  loadError: string | null;
+  load(): Promise<void>;
+  /** Apply a patch; an `{ok:false}` answer is toasted and returned so forms can show it inline too. */
+  update(patch: SettingsPatch): Promise<Result<Settings>>;
+  reset(): Promise<void>;
+}
+
+export const useSettingsStore = create<SettingsState>((set) => ({
+  settings: null,
+  loadError: null,
+  async load() {
+    const r = await invoke('settings.get', {});
+    if (r.ok) set({ settings: r.value, loadError: null });
+    else set({ loadError: r.message });
+  },
+  async update(patch) {
+    const r = await invoke('settings.update', patch);
+    const value = unwrap(r);
+    if (value) set({ settings: value });
+    return r;
+  },
+  async reset() {
+    const value = unwrap(await invoke('settings.reset', {}));
+    if (value) set({ settings: value });
+  },
+}));
+
+export function startSettingsSync(): () => void {
+  const offEvent = on('settings.changed', (settings) => useSettingsStore.setState({ settings }));
+  const offState = onConnectionState((state) => {
+    if (state === 'open') void useSettingsStore.getState().load();
+  });
+  return () => {
+    offEvent();
+    offState();
+  };
+}
