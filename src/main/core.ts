@@ -13,7 +13,7 @@ import { createHandlers } from './rpc/handlers';
 import { openDatabase, type Database } from './services/storage/database';
 import { SettingsService, type SettingsBackend } from './services/settings/settingsService';
 import { ConfSettingsBackend } from './services/settings/confBackend';
-import { SecretStore, type KeychainBackend } from './services/secrets/secretStore';
+import { SecretStore, type KeychainBackend, type SecretStoreOptions } from './services/secrets/secretStore';
 import { KeytarBackend } from './services/secrets/keytarBackend';
 import { createLogger, type Logger } from './services/logging/logger';
 import { SystemService } from './services/system/systemService';
@@ -31,6 +31,8 @@ export interface CoreOptions {
   /** Extra versions for diagnostics (electron, chrome). */
   versions?: Record<string, string>;
   logToStdout?: boolean;
+  /** Keychain service name and tester URLs (tests use a throwaway service name). */
+  secretStore?: SecretStoreOptions;
 }
 
 export interface Core {
@@ -50,7 +52,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   fs.mkdirSync(options.dataDir, { recursive: true });
   const events = new EventBus();
 
-  const secrets = new SecretStore(options.keychain ?? new KeytarBackend(), events);
+  const secrets = new SecretStore(options.keychain ?? new KeytarBackend(), events, options.secretStore);
   const log = createLogger({
     file: path.join(options.dataDir, 'logs', 'nook.log'),
     redactor: secrets.redactor,
@@ -66,18 +68,21 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     store.add(settings.onDidChange((s) => log.setLevel(s.logging.level)));
 
     const db = openDatabase(path.join(options.dataDir, 'nook.db'));
-    store.add({ dispose: () => db.close() });
+    store.add({ dispose: () => void db.close() });
 
-    const system = new SystemService({
-      mode: options.mode,
-      version: options.version,
-      dataDir: options.dataDir,
-      versions: options.versions ?? {},
-      db,
-      settings,
-      secrets,
-      log,
-    });
+    const system = store.add(
+      new SystemService({
+        mode: options.mode,
+        version: options.version,
+        dataDir: options.dataDir,
+        versions: options.versions ?? {},
+        db,
+        settings,
+        secrets,
+        log,
+        events,
+      }),
+    );
 
     const handlers = createHandlers({ settings, secrets, system, hotkeys: options.hotkeys ?? (() => []) });
     const dispatcher = createDispatcher(handlers, log);
