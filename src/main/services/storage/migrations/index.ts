@@ -7,10 +7,12 @@
  */
 import type { Migration } from './types';
 import { migration as m0010 } from './0010-create-meta';
+import { migration as m0030 } from './0030-vector-collections';
 
 export const MIGRATIONS: readonly Migration[] = [
   m0010,
   // m0020, ...
+  m0030,
 ];
 
 export type { Migration } from './types';
