@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import yazl from 'yazl';
@@ -40,7 +40,7 @@ export interface RequestLog {
 export class FileServer {
   readonly requests: RequestLog[] = [];
   private readonly files = new Map<string, Served>();
-  private readonly sockets = new Set<import('node:net').Socket>();
+  private readonly sockets = new Set<Socket>();
   private readonly server = http.createServer((req, res) => void this.handle(req, res));
   base = '';
 
