@@ -72,7 +72,11 @@ export class SystemService implements Disposable {
     }
 
     // Warnings and errors outlive a restart in error_log (already redacted by the logger).
-    for (const e of d.log.recentErrors()) this.persist({ ...e, level: 'warn' });
+    // Problems logged before this service existed (e.g. a settings recovery) are added once.
+    const known = new Set(this.safeRecent().map((e) => `${e.time}|${e.message}`));
+    for (const e of d.log.recentErrors()) {
+      if (!known.has(`${e.time}|${e.message}`)) this.persist({ ...e, level: 'warn' });
+    }
     this.subscriptions.push(
       d.log.onProblem((p) => this.persist(p)),
       d.secrets.onDidChangeKeychainStatus(() => this.refresh()),
@@ -184,6 +188,14 @@ export class SystemService implements Disposable {
       this.errorLog.add(p);
     } catch {
       // Never log from here: a failing write would log, which would write again.
+    }
+  }
+
+  private safeRecent(): { time: string; message: string }[] {
+    try {
+      return this.errorLog.recent(50);
+    } catch {
+      return [];
     }
   }
 
