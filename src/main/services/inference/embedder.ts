@@ -1,0 +1,188 @@
+import { readFile } from 'node:fs/promises';
+import { Tokenizer } from '@huggingface/tokenizers';
+import * as ort from 'onnxruntime-node';
+import { AppError } from '../../../shared/ipc/result';
+
+/**
+ * Sentence embeddings with a BERT-style ONNX encoder (all-MiniLM-L6-v2, bge-small, ...).
+ *
+ * The ONNX graph returns `last_hidden_state` [batch, tokens, hidden]; pooling and normalisation are
+ * done here, as the model's manifest entry says (`params`), so one runner serves every such model.
+ * This is blocking native work: in the app it runs inside a worker thread (see services/knowledge).
+ */
+export interface EmbeddingRuntimeParams {
+  dimension: number;
+  pooling: 'mean' | 'cls';
+  normalize: boolean;
+  /** Longest input in tokens, [CLS] and [SEP] included; longer texts are truncated. */
+  maxTokens: number;
+  queryPrefix?: string;
+  documentPrefix?: string;
+}
+
+export type EmbedKind = 'query' | 'document';
+
+export interface EmbedderOptions {
+  onnxPath: string;
+  tokenizerPath: string;
+  params: EmbeddingRuntimeParams;
+  /** Texts run through the model at once (padded to the longest of them). Default 32. */
+  batchSize?: number;
+  /** onnxruntime intra-op threads; default: onnxruntime's choice (all cores). */
+  threads?: number;
+}
+
+export interface Embedder {
+  readonly dimension: number;
+  /** One vector per text, in input order. */
+  embed(texts: readonly string[], kind: EmbedKind): Promise<Float32Array[]>;
+  /** Token counts (after truncation) as the model sees them, [CLS]/[SEP] included. */
+  countTokens(texts: readonly string[], kind: EmbedKind): number[];
+  dispose(): Promise<void>;
+}
+
+interface Encoded {
+  ids: number[];
+}
+
+export async function createEmbedder(options: EmbedderOptions): Promise<Embedder> {
+  const { params } = options;
+  const batchSize = options.batchSize ?? 32;
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new AppError('INVALID_INPUT', 'batchSize must be a positive integer');
+
+  const tokenizerJson = JSON.parse(await readFile(options.tokenizerPath, 'utf8')) as Record<string, unknown>;
+  const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfigFrom(tokenizerJson));
+  const padId = padTokenId(tokenizerJson);
+
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(options.onnxPath, {
+      graphOptimizationLevel: 'all',
+      ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+    });
+  } catch (e) {
+    throw new AppError('UNAVAILABLE', `cannot load the embedding model: ${(e as Error).message}`);
+  }
+  const inputNames = new Set(session.inputNames);
+  const outputName = session.outputNames.includes('last_hidden_state')
+    ? 'last_hidden_state'
+    : session.outputNames[0];
+  if (!inputNames.has('input_ids') || !outputName)
+    throw new AppError('UNAVAILABLE', 'the embedding model has no input_ids input or no output');
+
+  const prefixFor = (kind: EmbedKind): string =>
+    (kind === 'query' ? params.queryPrefix : params.documentPrefix) ?? '';
+
+  const encode = (text: string, kind: EmbedKind): Encoded => {
+    const { ids } = tokenizer.encode(prefixFor(kind) + text);
+    if (ids.length <= params.maxTokens) return { ids };
+    // Keep the leading special token(s) and the final [SEP]: truncate the middle-right content.
+    return { ids: [...ids.slice(0, params.maxTokens - 1), ids[ids.length - 1]!] };
+  };
+
+  const runBatch = async (batch: Encoded[]): Promise<Float32Array[]> => {
+    const n = batch.length;
+    const seq = Math.max(...batch.map((b) => b.ids.length));
+    const ids = new BigInt64Array(n * seq).fill(BigInt(padId));
+    const mask = new BigInt64Array(n * seq);
+    batch.forEach((b, i) => {
+      b.ids.forEach((id, t) => {
+        ids[i * seq + t] = BigInt(id);
+        mask[i * seq + t] = 1n;
+      });
+    });
+    const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, [n, seq]) };
+    if (inputNames.has('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', mask, [n, seq]);
+    if (inputNames.has('token_type_ids'))
+      feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(n * seq), [n, seq]);
+    const out = await session.run(feeds, [outputName]);
+    const hidden = out[outputName]!;
+    const data = hidden.data as Float32Array;
+    const dim = hidden.dims[2] ?? 0;
+    if (hidden.dims.length !== 3 || dim !== params.dimension)
+      throw new AppError(
+        'INTERNAL',
+        `embedding output has shape [${hidden.dims.join(',')}], expected [*,*,${params.dimension}]`,
+      );
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < n; i++) {
+      const v = new Float32Array(dim);
+      const len = batch[i]!.ids.length;
+      if (params.pooling === 'cls') {
+        v.set(data.subarray(i * seq * dim, i * seq * dim + dim));
+      } else {
+        for (let t = 0; t < len; t++) {
+          const base = (i * seq + t) * dim;
+          for (let d = 0; d < dim; d++) v[d]! += data[base + d]!;
+        }
+        for (let d = 0; d < dim; d++) v[d]! /= len;
+      }
+      if (params.normalize) normalizeInPlace(v);
+      vectors.push(v);
+    }
+    return vectors;
+  };
+
+  let disposed = false;
+  return {
+    dimension: params.dimension,
+    countTokens: (texts, kind) => texts.map((t) => encode(t, kind).ids.length),
+    async embed(texts, kind) {
+      if (disposed) throw new AppError('UNAVAILABLE', 'the embedder was disposed');
+      const encoded = texts.map((t) => encode(t, kind));
+      // Batch texts of similar length together so little compute goes to padding.
+      const order = encoded.map((_, i) => i).sort((a, b) => encoded[a]!.ids.length - encoded[b]!.ids.length);
+      const result = new Array<Float32Array>(texts.length);
+      for (let start = 0; start < order.length; start += batchSize) {
+        const idx = order.slice(start, start + batchSize);
+        const vectors = await runBatch(idx.map((i) => encoded[i]!));
+        idx.forEach((i, k) => (result[i] = vectors[k]!));
+      }
+      return result;
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      await session.release();
+    },
+  };
+}
+
+export function normalizeInPlace(v: Float32Array): Float32Array {
+  let sum = 0;
+  for (let d = 0; d < v.length; d++) sum += v[d]! * v[d]!;
+  const norm = Math.sqrt(sum);
+  if (norm > 0) for (let d = 0; d < v.length; d++) v[d]! /= norm;
+  return v;
+}
+
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let d = 0; d < a.length; d++) {
+    dot += a[d]! * b[d]!;
+    na += a[d]! * a[d]!;
+    nb += b[d]! * b[d]!;
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+/**
+ * tokenizers.js wants the tokenizer_config.json as well; the fields it reads are derivable from
+ * tokenizer.json for BERT-style WordPiece tokenizers, so the manifest needs one file, not two.
+ */
+function tokenizerConfigFrom(json: Record<string, unknown>): Record<string, unknown> {
+  const normalizer = json.normalizer as { lowercase?: boolean } | null | undefined;
+  return {
+    do_lower_case: normalizer?.lowercase ?? false,
+    clean_up_tokenization_spaces: true,
+    model_max_length: 512,
+  };
+}
+
+function padTokenId(json: Record<string, unknown>): number {
+  const padding = json.padding as { pad_id?: number } | null | undefined;
+  return padding?.pad_id ?? 0;
+}
