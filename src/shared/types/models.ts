@@ -58,7 +58,12 @@ export const UrlSourceSchema = z.object({
   files: z.record(z.string(), z.string().url()),
 });
 
-/** A file made by a script the project keeps (for example a PyTorch -> ONNX export). */
+/**
+ * A file made by a script the project keeps (for example a PyTorch -> ONNX export). Calling convention
+ * (cwd = the repository root): `python3 <script>.py` / `node --import tsx <script>.ts` / `node <script>.mjs`
+ * with `<args…> --out <empty dir> --cache <cache dir>`; the script writes each model file to
+ * `<out>/<model file path>` and exits 0, and its outputs are verified against `files` like any source.
+ */
 export const ConvertSourceSchema = z.object({
   kind: z.literal('convert'),
   script: z.string(),
@@ -128,3 +133,15 @@ export const ModelStatusSchema = z.object({
   active: z.boolean(),
 });
 export type ModelStatus = z.infer<typeof ModelStatusSchema>;
+
+/** `models.progress`: a model's state changed, or its download moved (at most ~5 times a second). */
+export const ModelProgressSchema = z.object({
+  id: z.string(),
+  state: ModelStatusSchema.shape.state,
+  bytesDone: z.number().nullable(),
+  bytesTotal: z.number(),
+  progress: z.number().min(0).max(1).nullable(),
+  etaSeconds: z.number().nullable(),
+  error: z.string().nullable(),
+});
+export type ModelProgress = z.infer<typeof ModelProgressSchema>;

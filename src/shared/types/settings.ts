@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ModelTask } from './models';
 
 /** Current settings schema version; bump it and add a migration in services/settings/migrations.ts. */
 export const SETTINGS_VERSION = 1;
@@ -9,6 +10,8 @@ const accelerator = z
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9+ ]+$/, 'An accelerator is keys joined by "+", for example Ctrl+Alt+K');
+
+const modelChoice = z.string().min(1).max(128).nullable().default(null);
 
 export const SettingsSchema = z.object({
   version: z.number().int().min(0).default(SETTINGS_VERSION),
@@ -41,6 +44,23 @@ export const SettingsSchema = z.object({
       level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     })
     .prefault({}),
+  models: z
+    .object({
+      /**
+       * The model each task uses (a manifest or custom model id); null means the manifest's first
+       * `default`-set model for the task. Change it through `models.setActive`, which checks the id.
+       */
+      active: z
+        .object({
+          embedding: modelChoice,
+          stt: modelChoice,
+          vad: modelChoice,
+          llm: modelChoice,
+          tts: modelChoice,
+        } satisfies Record<ModelTask, z.ZodType>)
+        .prefault({}),
+    })
+    .prefault({}),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -53,6 +73,7 @@ export const SettingsPatchSchema = z
     hotkeys: SettingsSchema.shape.hotkeys.unwrap().partial().strict(),
     privacy: SettingsSchema.shape.privacy.unwrap().partial().strict(),
     logging: SettingsSchema.shape.logging.unwrap().partial().strict(),
+    models: SettingsSchema.shape.models.unwrap().partial().strict(),
   })
   .partial()
   .strict();
