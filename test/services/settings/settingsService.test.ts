@@ -5,8 +5,11 @@ import { EventBus } from '../../../src/main/rpc/eventBus';
 import type { Logger } from '../../../src/main/services/logging/logger';
 import { ConfSettingsBackend } from '../../../src/main/services/settings/confBackend';
 import { migrateSettings } from '../../../src/main/services/settings/migrations';
-import { quarantineCorruptSettings } from '../../../src/main/services/settings/recovery';
-import { SettingsService } from '../../../src/main/services/settings/settingsService';
+import {
+  quarantineCorruptSettings,
+  type SettingsRecovery,
+} from '../../../src/main/services/settings/recovery';
+import { SettingsService, type SettingsBackend } from '../../../src/main/services/settings/settingsService';
 import { AppError } from '../../../src/shared/ipc/result';
 import {
   SETTINGS_VERSION,
@@ -195,7 +198,7 @@ describe('SettingsService over conf', () => {
     expect(quarantineCorruptSettings(file())).toBeNull();
   });
 
-  it('refuses to save over a read-only location with a clear error and keeps the old settings', () => {
+  it('a failing write gives a clear error and keeps the old settings', () => {
     const s = open();
     const backend = (s as unknown as { backend: { write(v: unknown): void } }).backend;
     const original = backend.write.bind(backend);
@@ -205,6 +208,53 @@ describe('SettingsService over conf', () => {
     expect(() => s.update({ appearance: { theme: 'light' } })).toThrow(/could not be saved.*EACCES/);
     expect(s.get().appearance.theme).toBe('system');
     backend.write = original;
+  });
+});
+
+/** A minimal watched backend (the shape electron-store's backend has), to test reloads from disk. */
+class WatchedFileBackend implements SettingsBackend {
+  recovered: SettingsRecovery | null = null;
+  private cb: (() => void) | undefined;
+  constructor(readonly path: string) {}
+  read(): unknown {
+    const r = quarantineCorruptSettings(this.path);
+    if (r) this.recovered = r;
+    return fs.existsSync(this.path) ? (JSON.parse(fs.readFileSync(this.path, 'utf8')) as unknown) : undefined;
+  }
+  write(value: unknown): void {
+    fs.writeFileSync(this.path, JSON.stringify(value));
+  }
+  watch(cb: () => void) {
+    this.cb = cb;
+    return { dispose: () => (this.cb = undefined) };
+  }
+  fire(): void {
+    this.cb?.();
+  }
+}
+
+describe('SettingsService with a watched backend', () => {
+  it('reloads a change made on disk and emits it; recovers a file corrupted while running', () => {
+    const backend = new WatchedFileBackend(file());
+    const s = new SettingsService(backend, events, log);
+    services.push(s);
+    backend.fire(); // our own write: nothing changed, nothing emitted
+    expect(changed).toHaveLength(0);
+
+    fs.writeFileSync(file(), JSON.stringify({ ...defaultSettings(), appearance: { theme: 'light' } }));
+    backend.fire();
+    expect(s.get().appearance.theme).toBe('light');
+    expect(changed.map((c) => c.appearance.theme)).toEqual(['light']);
+
+    fs.writeFileSync(file(), '{{{');
+    backend.fire();
+    expect(s.get()).toEqual(defaultSettings());
+    expect(s.warnings).toHaveLength(1);
+    expect(notices.map((n) => n.level)).toEqual(['warning']);
+    const backups = fs.readdirSync(dir).filter((f) => f.startsWith('settings.corrupt-'));
+    expect(backups).toHaveLength(1);
+    expect(fs.readFileSync(path.join(dir, backups[0]!), 'utf8')).toBe('{{{');
+    expect(changed.map((c) => c.appearance.theme)).toEqual(['light', 'system']);
   });
 });
 

@@ -87,6 +87,7 @@ export class SettingsService implements Disposable {
   private current: Settings;
   private readonly listeners = new Set<(s: Settings) => void>();
   private readonly subscriptions: Disposable[] = [];
+  private seenRecovery: SettingsRecovery | null | undefined = null;
   /** Problems found while loading, for the UI to show on first load. */
   readonly warnings: string[] = [];
 
@@ -95,7 +96,7 @@ export class SettingsService implements Disposable {
     private readonly events: EventBus,
     private readonly log: Logger,
   ) {
-    this.current = this.load(true);
+    this.current = this.load();
     if (backend.watch) this.subscriptions.push(backend.watch(() => this.reloadFromDisk()));
   }
 
@@ -135,14 +136,22 @@ export class SettingsService implements Disposable {
     this.backend.dispose?.();
   }
 
-  private load(first: boolean): Settings {
-    const recovered = this.backend.recovered;
-    if (first && recovered) this.warn(recovered.message);
+  private load(): Settings {
     let raw: unknown;
+    let readError: Error | undefined;
     try {
       raw = this.backend.read();
     } catch (e) {
-      this.warn(`Your settings could not be read (${(e as Error).message}); the defaults are used for now.`);
+      readError = e as Error;
+    }
+    // The backend moves an unreadable file aside at start and on any later read; tell the user each time.
+    const recovered = this.backend.recovered;
+    if (recovered && recovered !== this.seenRecovery) {
+      this.seenRecovery = recovered;
+      this.warn(recovered.message);
+    }
+    if (readError) {
+      this.warn(`Your settings could not be read (${readError.message}); the defaults are used for now.`);
       return defaultSettings();
     }
     const { settings, warnings, changed } = sanitizeSettings(raw);
@@ -158,7 +167,7 @@ export class SettingsService implements Disposable {
   }
 
   private reloadFromDisk(): void {
-    const next = this.load(false);
+    const next = this.load();
     if (JSON.stringify(next) === JSON.stringify(this.current)) return;
     this.current = next;
     this.log.info('settings changed on disk; reloaded');
