@@ -1,0 +1,315 @@
+/**
+ * The Electron composition root, with the `electron` module passed in so it can be exercised with a
+ * stand-in (test/electron/shell.test.ts). Builds the core, then the shell around it: IPC, windows,
+ * tray, global hotkeys. Everything it starts goes into one DisposableStore, disposed in reverse on
+ * quit. Nothing here blocks the main thread: native work lives in the services and their workers.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as ElectronNs from 'electron';
+import type { BrowserWindow } from 'electron';
+import { DisposableStore, toDisposable } from '../../shared/lifecycle';
+import { isAppError } from '../../shared/ipc/result';
+import { createCore, type Core } from '../core';
+import { registerIpc, createSenderValidator } from '../ipc/registrar';
+import { forwardEvents } from '../ipc/eventForwarder';
+import type { KeychainBackend } from '../services/secrets/secretStore';
+import { KeytarBackend } from '../services/secrets/keytarBackend';
+import { ElectronStoreBackend, type StoreCtor } from './electronStoreBackend';
+import { chooseKeychain, SafeStorageKeychain } from './safeStorageKeychain';
+import { guardWebContents, installSessionSecurity } from './security';
+import { installDropGuard } from './dropGuard';
+import {
+  createMainWindow,
+  createQuickAskWindow,
+  type BrowserWindowCtor,
+  type RendererSource,
+} from './windows';
+import { QuickAskController } from './quickAsk';
+import { createTray } from './tray';
+import { HotkeyRegistry } from './hotkeys';
+
+/** The parts of the `electron` module the shell uses (the real module, or a stand-in in tests). */
+export type ElectronMain = Pick<
+  typeof ElectronNs,
+  | 'app'
+  | 'BrowserWindow'
+  | 'Tray'
+  | 'Menu'
+  | 'globalShortcut'
+  | 'ipcMain'
+  | 'session'
+  | 'shell'
+  | 'safeStorage'
+  | 'nativeImage'
+  | 'dialog'
+>;
+
+export interface StartOptions {
+  /** Directory of the built main bundle (out/main): the preload and renderer lie next to it. */
+  mainDir: string;
+  /** electron-store's class, loaded lazily because electron-store imports `electron` at load. */
+  loadStore?: () => Promise<StoreCtor>;
+  /** A keychain to use instead of the OS one (tests). */
+  keychain?: KeychainBackend;
+  env?: Record<string, string | undefined>;
+  platform?: string;
+  /** How long quitting waits for services to stop before exiting anyway. */
+  shutdownTimeoutMs?: number;
+}
+
+export interface NookApp {
+  core: Core;
+  hotkeys: HotkeyRegistry;
+  quickAsk: QuickAskController;
+  mainWindow(): BrowserWindow | null;
+  openMain(): void;
+  /** Disposes everything in reverse order of creation (what quitting does before app.exit). */
+  shutdown(): Promise<void>;
+}
+
+export async function startApp(electron: ElectronMain, options: StartOptions): Promise<NookApp | null> {
+  const { app } = electron;
+  const env = options.env ?? process.env;
+  const platform = options.platform ?? process.platform;
+
+  // One Nook at a time: a second launch focuses the first one's window and exits.
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return null;
+  }
+  app.enableSandbox();
+  if (platform === 'win32') app.setAppUserModelId('app.nook.desktop');
+  if (platform === 'linux' && env.XDG_SESSION_TYPE === 'wayland') {
+    // Global shortcuts on Wayland go through the desktop portal.
+    app.commandLine.appendSwitch('enable-features', 'GlobalShortcutsPortal');
+  }
+
+  const dev =
+    !app.isPackaged && typeof env.ELECTRON_RENDERER_URL === 'string' && env.ELECTRON_RENDERER_URL !== '';
+  const source: RendererSource = {
+    ...(dev ? { devUrl: env.ELECTRON_RENDERER_URL } : {}),
+    dir: path.join(options.mainDir, '..', 'renderer'),
+  };
+  const preload = path.join(options.mainDir, '..', 'preload', 'index.cjs');
+  const appOrigins = [`${pathToFileURL(source.dir).href}/`, ...(source.devUrl ? [source.devUrl] : [])];
+  const isTrustedSender = createSenderValidator(appOrigins);
+  const isAppUrl = (url: string): boolean => isTrustedSender({ url, parent: null });
+
+  let nook: NookApp | null = null;
+  let quitting = false;
+  let shutdownStarted = false;
+  const store = new DisposableStore();
+
+  // The core's logger once it exists (the guards below are installed before it).
+  let coreLog: Core['log'] | undefined;
+  const lazyLog = { warn: (obj: object, msg: string) => coreLog?.warn(obj, msg) };
+
+  // Before any window exists, so every webContents (windows, devtools, later ones) is guarded.
+  app.on('web-contents-created', (_event, contents) => {
+    guardWebContents(contents, {
+      isAppUrl,
+      openExternal: (url) => electron.shell.openExternal(url),
+      log: lazyLog,
+    });
+    installDropGuard(contents, lazyLog);
+  });
+  app.on('second-instance', () => nook?.openMain());
+
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 8000;
+  const shutdown = async (): Promise<void> => {
+    quitting = true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        coreLog?.error({ ms: shutdownTimeoutMs }, 'shutdown timed out; exiting anyway');
+        resolve();
+      }, shutdownTimeoutMs);
+    });
+    try {
+      await Promise.race([store.dispose(), timeout]);
+    } catch (e) {
+      // The logger is among the disposed; stderr is what is left.
+      console.error('Nook: some parts did not stop cleanly', e);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const onQuit = (event: { preventDefault(): void }): void => {
+    quitting = true;
+    if (shutdownStarted) {
+      event.preventDefault();
+      return;
+    }
+    shutdownStarted = true;
+    event.preventDefault();
+    void shutdown().finally(() => app.exit(0));
+  };
+  app.on('before-quit', onQuit);
+  app.on('will-quit', onQuit);
+
+  await app.whenReady();
+
+  try {
+    const dataDir = app.getPath('userData');
+    const Store = await (options.loadStore ?? loadElectronStore)();
+    const settingsBackend = new ElectronStoreBackend(Store, dataDir);
+    const chosen = options.keychain
+      ? { backend: options.keychain, kind: 'os' as const, problem: null }
+      : await chooseKeychain({
+          primary: new KeytarBackend(),
+          fallback: () => new SafeStorageKeychain(electron.safeStorage, dataDir, platform),
+          platform,
+        });
+
+    // The registry needs the core's events, and the core asks the registry for `hotkeys.list`.
+    const late: { hotkeys?: HotkeyRegistry } = {};
+    const core = store.add(
+      await createCore({
+        mode: 'desktop',
+        dataDir,
+        version: app.getVersion(),
+        settingsBackend,
+        keychain: chosen.backend,
+        hotkeys: () => late.hotkeys?.list() ?? [],
+        versions: pickVersions(process.versions),
+      }),
+    );
+    const log = core.log;
+    coreLog = log;
+    if (chosen.kind === 'safeStorage')
+      log.info('secrets are kept with Electron safeStorage (no Secret Service found)');
+    if (chosen.problem) log.warn({ problem: chosen.problem }, 'the OS keychain is not usable');
+
+    store.add(installSessionSecurity(electron.session.defaultSession, { isAppUrl, dev, log }));
+    store.add(registerIpc({ ipcMain: electron.ipcMain, dispatcher: core.dispatcher, isTrustedSender, log }));
+    store.add(
+      forwardEvents({
+        events: core.events,
+        targets: () => electron.BrowserWindow.getAllWindows().map((w) => w.webContents),
+        isTrustedSender,
+      }),
+    );
+
+    const BrowserWindowClass = electron.BrowserWindow as unknown as BrowserWindowCtor;
+    const resourcesDir = app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'resources');
+    let main: BrowserWindow | null = null;
+    const live = (w: BrowserWindow | null): BrowserWindow | null => (w && !w.isDestroyed() ? w : null);
+
+    const openMain = (): void => {
+      let win = live(main);
+      if (!win) {
+        win = createMainWindow(BrowserWindowClass, {
+          preload,
+          source,
+          ...(platform === 'linux' ? { icon: path.join(resourcesDir, 'icon.png') } : {}),
+        });
+        const created = win;
+        created.on('close', (event) => {
+          if (quitting || !core.settings.get().general.closeToTray) return;
+          event.preventDefault();
+          created.hide();
+        });
+        created.on('closed', () => {
+          if (main === created) main = null;
+          if (!quitting && platform !== 'darwin') app.quit();
+        });
+        main = win;
+        return;
+      }
+      if (win.isMinimized()) win.restore();
+      win.show();
+      win.focus();
+    };
+    store.add(
+      toDisposable(() => {
+        const win = live(main);
+        main = null;
+        win?.destroy();
+      }),
+    );
+
+    const quickAsk = store.add(
+      new QuickAskController(
+        () => createQuickAskWindow(BrowserWindowClass, { preload, source }),
+        () => quitting,
+      ),
+    );
+
+    const trayIcon = electron.nativeImage.createFromPath(
+      path.join(resourcesDir, platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'),
+    );
+    store.add(
+      createTray({
+        Tray: electron.Tray,
+        Menu: electron.Menu,
+        icon: trayIcon,
+        platform,
+        onOpen: openMain,
+        onQuickAsk: () => quickAsk.show(),
+        onQuit: () => app.quit(),
+      }),
+    );
+
+    const registry = store.add(
+      new HotkeyRegistry({
+        globalShortcut: electron.globalShortcut,
+        platform,
+        log,
+        actions: {
+          quickAsk: () => quickAsk.toggle(),
+          // Voice capture plugs in here when the voice service lands; until then say so, not nothing.
+          pushToTalk: () =>
+            core.events.emit('system.notice', {
+              level: 'info',
+              message: 'Push to talk will start voice capture once the voice service is available.',
+            }),
+        },
+        notify: (notice) => core.events.emit('system.notice', notice),
+        changed: (states) => core.events.emit('hotkeys.changed', states),
+      }),
+    );
+    late.hotkeys = registry;
+    registry.apply(core.settings.get().hotkeys);
+    store.add(core.settings.onDidChange((s) => registry.apply(s.hotkeys)));
+
+    app.on('activate', openMain);
+    openMain();
+
+    nook = {
+      core,
+      hotkeys: registry,
+      quickAsk,
+      mainWindow: () => live(main),
+      openMain,
+      shutdown,
+    };
+    log.info({ dev, keychain: chosen.kind }, 'desktop shell started');
+    return nook;
+  } catch (e) {
+    const message = isAppError(e) ? e.message : `Nook could not start: ${(e as Error)?.message ?? String(e)}`;
+    console.error('Nook failed to start', e);
+    await store.dispose().catch(() => undefined);
+    try {
+      electron.dialog.showErrorBox('Nook could not start', message);
+    } finally {
+      shutdownStarted = true;
+      app.exit(1);
+    }
+    return null;
+  }
+}
+
+async function loadElectronStore(): Promise<StoreCtor> {
+  const mod = (await import('electron-store')) as unknown as { default: StoreCtor };
+  return mod.default;
+}
+
+function pickVersions(v: NodeJS.ProcessVersions): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of ['electron', 'chrome', 'node', 'v8'] as const) {
+    const value = (v as Record<string, string | undefined>)[key];
+    if (value) out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,88 @@
+/** Window factories. Every window gets the same locked-down webPreferences and the app's own page. */
+import path from 'node:path';
+import type { BrowserWindow, BrowserWindowConstructorOptions, WebPreferences } from 'electron';
+
+export type BrowserWindowCtor = new (options: BrowserWindowConstructorOptions) => BrowserWindow;
+
+/** Where the renderer pages come from: the Vite dev server in development, files when packaged. */
+export interface RendererSource {
+  devUrl?: string;
+  /** Directory holding index.html and quickask.html (out/renderer). */
+  dir: string;
+}
+
+export type RendererPage = 'index' | 'quickask';
+
+export function secureWebPreferences(preload: string): WebPreferences {
+  return {
+    preload,
+    sandbox: true,
+    contextIsolation: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    webviewTag: false,
+    experimentalFeatures: false,
+    navigateOnDragDrop: false,
+    safeDialogs: true,
+    spellcheck: true,
+  };
+}
+
+export function loadPage(
+  win: Pick<BrowserWindow, 'loadURL' | 'loadFile'>,
+  source: RendererSource,
+  page: RendererPage,
+) {
+  if (source.devUrl) {
+    const base = source.devUrl.endsWith('/') ? source.devUrl : `${source.devUrl}/`;
+    return win.loadURL(page === 'index' ? base : `${base}${page}.html`);
+  }
+  return win.loadFile(path.join(source.dir, `${page}.html`));
+}
+
+export function createMainWindow(
+  BrowserWindowClass: BrowserWindowCtor,
+  opts: { preload: string; icon?: string; source: RendererSource },
+): BrowserWindow {
+  const win = new BrowserWindowClass({
+    width: 1100,
+    height: 740,
+    minWidth: 720,
+    minHeight: 480,
+    show: false,
+    title: 'Nook',
+    autoHideMenuBar: true,
+    backgroundColor: '#1f2329',
+    ...(opts.icon ? { icon: opts.icon } : {}),
+    webPreferences: secureWebPreferences(opts.preload),
+  });
+  win.once('ready-to-show', () => win.show());
+  void loadPage(win, opts.source, 'index');
+  return win;
+}
+
+export function createQuickAskWindow(
+  BrowserWindowClass: BrowserWindowCtor,
+  opts: { preload: string; source: RendererSource },
+): BrowserWindow {
+  const win = new BrowserWindowClass({
+    width: 680,
+    height: 420,
+    show: false,
+    frame: false,
+    alwaysOnTop: true,
+    skipTaskbar: true,
+    resizable: false,
+    minimizable: false,
+    maximizable: false,
+    fullscreenable: false,
+    title: 'Nook quick ask',
+    backgroundColor: '#1f2329',
+    webPreferences: secureWebPreferences(opts.preload),
+  });
+  void loadPage(win, opts.source, 'quickask');
+  return win;
+}
