@@ -233,6 +233,30 @@ describe('SecretStore without a keychain', () => {
     if (HAS_KEYCHAIN) expect(await keychain.findCredentials(service)).toEqual([]);
   });
 
+  it('warm-up gives up waiting on a slow keychain but still redacts its values when it answers late', async () => {
+    const slow: KeychainBackend = {
+      getPassword: () => Promise.resolve(null),
+      setPassword: () => Promise.resolve(),
+      deletePassword: () => Promise.resolve(true),
+      findCredentials: () =>
+        new Promise((resolve) =>
+          setTimeout(() => resolve([{ account: 'provider.openai', password: 'sk-late-value-1' }]), 150),
+        ),
+    };
+    const store = new SecretStore(slow, new EventBus(), { timeoutMs: 30 });
+    const dir = tempDir('late');
+    const log = testLogger(dir, store.redactor);
+    await store.warmUp(log);
+    expect(store.keychainStatus().state).toBe('unavailable');
+    expect(store.redactor.redact('sk-late-value-1')).toBe('sk-late-value-1');
+    await new Promise((r) => setTimeout(r, 250));
+    expect(store.redactor.redact('sk-late-value-1')).toBe('[REDACTED]');
+    expect(store.keychainStatus().state).toBe('ok');
+    await log.close();
+    expect(readLogs(dir)).toContain('keychain answered late');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('treats a keychain that does not answer (a locked keyring prompting) as unavailable', async () => {
     const hanging: KeychainBackend = {
       getPassword: () => new Promise(() => undefined),

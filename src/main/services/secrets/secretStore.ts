@@ -42,7 +42,11 @@ export interface SecretStoreOptions {
   };
   /** Register the built-in testers (default true). */
   defaultTesters?: boolean;
-  /** A keychain call that takes longer than this is treated as unreachable (a locked keyring prompting). */
+  /**
+   * A keychain call that takes longer than this is treated as unreachable. A locked keyring shows an
+   * unlock prompt, so user operations wait long enough to type a password (default 60 s); the
+   * start-up warm-up waits at most 10 s and keeps listening in the background.
+   */
   timeoutMs?: number;
 }
 
@@ -65,7 +69,7 @@ export class SecretStore {
     options: SecretStoreOptions = {},
   ) {
     this.service = options.service ?? DEFAULT_KEYCHAIN_SERVICE;
-    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.timeoutMs = options.timeoutMs ?? 60_000;
     if (options.defaultTesters !== false) {
       const urls = options.baseUrls ?? {};
       this.registerTester(
@@ -200,12 +204,27 @@ export class SecretStore {
 
   /** Loads every stored value into the redactor, so logs are clean even for secrets stored in earlier runs. */
   async warmUp(log: Logger): Promise<void> {
-    try {
-      const stored = await this.call('list secrets', () => this.keychain.findCredentials(this.service));
+    // Values reach the redactor whenever the keychain answers, even after the wait below gave up
+    // (a keyring unlocked late by the user).
+    const pending = this.keychain.findCredentials(this.service).then((stored) => {
       for (const c of stored) if (c.password) this.track(c.account, c.password);
+      return stored;
+    });
+    try {
+      const stored = await this.call('list secrets', () => pending, Math.min(this.timeoutMs, 10_000));
       log.info({ secrets: stored.length }, 'keychain reachable; stored secrets loaded into the log redactor');
     } catch (e) {
       log.warn((e as Error).message);
+      pending.then(
+        (stored) => {
+          this.setStatus('ok', 'The OS keychain is reachable');
+          log.info(
+            { secrets: stored.length },
+            'keychain answered late; stored secrets loaded into the log redactor',
+          );
+        },
+        () => undefined,
+      );
     }
   }
 
@@ -226,7 +245,7 @@ export class SecretStore {
     this.redactor.add(value);
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(what: string, fn: () => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     try {
       const result = await Promise.race([
@@ -234,10 +253,8 @@ export class SecretStore {
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () =>
-              reject(
-                new Error(`it did not answer within ${Math.round(this.timeoutMs / 1000)} s (is it locked?)`),
-              ),
-            this.timeoutMs,
+              reject(new Error(`it did not answer within ${Math.round(timeoutMs / 1000)} s (is it locked?)`)),
+            timeoutMs,
           );
         }),
       ]);
