@@ -165,6 +165,26 @@ describe('SystemService', () => {
     ]);
   });
 
+  it('notices a failure nobody reported on its next poll', async () => {
+    const settings = new SettingsService(new ConfSettingsBackend(dir), events, log);
+    const system = new SystemService({
+      mode: 'host',
+      version: '1',
+      dataDir: dir,
+      versions: {},
+      db,
+      settings,
+      secrets,
+      log,
+      events,
+      pollMs: 20,
+    });
+    toDispose.push(system, settings);
+    db.close();
+    await new Promise((r) => setTimeout(r, 80));
+    expect(statuses.map((s) => byId(s, 'database').state)).toEqual(['down']);
+  });
+
   it('reports a closed database as down', () => {
     const { system } = make();
     db.close();

@@ -27,6 +27,12 @@ export interface SystemServiceDeps {
   secrets: SecretStore;
   log: Logger;
   events: EventBus;
+  /**
+   * Re-check health this often (ms) so a failure nobody reported (a database that stopped
+   * answering) still reaches the status bar; 0 turns it off. Default 30 s. Services that know
+   * their state changed call `refresh()` at once instead of waiting.
+   */
+  pollMs?: number;
 }
 
 const ORDER: readonly HealthId[] = ['database', 'vectors', 'models', 'sidecar', 'keychain', 'settings'];
@@ -53,6 +59,7 @@ export class SystemService implements Disposable {
   private readonly previousVersion: string | undefined;
   private lastStatus = '';
   private persistErrors = true;
+  private poll: NodeJS.Timeout | undefined;
 
   constructor(private readonly d: SystemServiceDeps) {
     this.errorLog = new ErrorLog(d.db);
@@ -83,6 +90,11 @@ export class SystemService implements Disposable {
       d.settings.onDidChange(() => this.refresh()),
     );
     this.lastStatus = JSON.stringify(this.status());
+    const pollMs = d.pollMs ?? 30_000;
+    if (pollMs > 0) {
+      this.poll = setInterval(() => this.refresh(), pollMs);
+      this.poll.unref();
+    }
   }
 
   /** Lets a later service report its own health (vectors, models, sidecar, ...). */
@@ -178,6 +190,7 @@ export class SystemService implements Disposable {
   }
 
   dispose(): void {
+    clearInterval(this.poll);
     this.persistErrors = false;
     for (const s of this.subscriptions.splice(0)) void s.dispose();
   }
