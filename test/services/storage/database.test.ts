@@ -8,6 +8,7 @@ import {
   DatabaseTooNewError,
   LATEST_SCHEMA_VERSION,
   openDatabase,
+  readWalUserVersion,
   runMigrations,
   schemaVersion,
   type Database,
@@ -171,10 +172,39 @@ describe('openDatabase', () => {
       fs.closeSync(fd);
       expect(header.readUInt32BE(0)).toBe(0); // the main file alone still says version 0
 
+      expect(readWalUserVersion(`${crashed}-wal`)).toBe(LATEST_SCHEMA_VERSION + 10);
+
       const before = { db: sha256(crashed), wal: sha256(`${crashed}-wal`) };
       expect(() => openDatabase(crashed)).toThrow(DatabaseTooNewError);
       expect(sha256(crashed)).toBe(before.db);
       expect(sha256(`${crashed}-wal`)).toBe(before.wal);
+      expect(fs.existsSync(`${crashed}-shm`)).toBe(false); // not even SQLite's shared-memory file
+    });
+
+    it('ignores uncommitted or torn WAL frames when reading the version', () => {
+      const live = path.join(dir, 'live2.db');
+      const writer = new BetterSqlite3(live);
+      writer.pragma('journal_mode = WAL');
+      writer.pragma('wal_autocheckpoint = 0');
+      writer.exec('CREATE TABLE t (x)');
+      writer.pragma('user_version = 7');
+      writer.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 10}`);
+      const wal = fs.readFileSync(`${live}-wal`);
+      writer.close();
+      const pageSize = wal.readUInt32BE(8);
+      const frames = (wal.length - 32) / (24 + pageSize);
+      expect(Number.isInteger(frames)).toBe(true);
+      // Drop the last frame (the commit that set the newer version): the version before it remains.
+      const truncated = path.join(dir, 'truncated-wal');
+      fs.writeFileSync(truncated, wal.subarray(0, wal.length - (24 + pageSize)));
+      expect(readWalUserVersion(truncated)).toBe(7);
+      // Flip a byte in the last frame's page: its checksum fails, so it is ignored too.
+      const torn = Buffer.from(wal);
+      torn[torn.length - 10]! ^= 0xff;
+      const tornFile = path.join(dir, 'torn-wal');
+      fs.writeFileSync(tornFile, torn);
+      expect(readWalUserVersion(tornFile)).toBe(7);
+      expect(readWalUserVersion(path.join(dir, 'missing-wal'))).toBeUndefined();
     });
   });
 

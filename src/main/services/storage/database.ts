@@ -3,7 +3,8 @@
  * pending migrations in one transaction (Signal's ts/sql/migrations approach).
  *
  * A database written by a newer Nook is refused BEFORE anything writes to it: even switching the
- * journal mode to WAL writes the file header, so the version is read from the header bytes first.
+ * journal mode to WAL writes the file header, so the version is read from the header bytes (and
+ * from a WAL left by a crash) without opening SQLite at all.
  */
 import fs from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
@@ -61,12 +62,51 @@ export function readHeaderUserVersion(file: string): number | undefined {
   }
 }
 
-function nonEmpty(file: string): boolean {
+/**
+ * The `user_version` in the newest committed copy of page 1 inside a WAL file, or undefined when the
+ * WAL holds no valid committed page 1. Parsed by hand (format: sqlite.org/fileformat.html#the_write_ahead_log)
+ * because even a read-only SQLite connection creates a -shm file next to the database.
+ */
+export function readWalUserVersion(walFile: string): number | undefined {
+  let wal: Buffer;
   try {
-    return fs.statSync(file).size > 0;
+    wal = fs.readFileSync(walFile);
   } catch {
-    return false;
+    return undefined;
   }
+  if (wal.length < 32) return undefined;
+  const magic = wal.readUInt32BE(0);
+  if (magic !== 0x377f0682 && magic !== 0x377f0683) return undefined;
+  const bigEndian = magic === 0x377f0683;
+  const pageSize = wal.readUInt32BE(8) === 1 ? 65536 : wal.readUInt32BE(8);
+  const salt1 = wal.readUInt32BE(16);
+  const salt2 = wal.readUInt32BE(20);
+  const word = (off: number) => (bigEndian ? wal.readUInt32BE(off) : wal.readUInt32LE(off));
+  const checksum = (start: number, end: number, s: [number, number]): [number, number] => {
+    let [s0, s1] = s;
+    for (let i = start; i < end; i += 8) {
+      s0 = (s0 + word(i) + s1) >>> 0;
+      s1 = (s1 + word(i + 4) + s0) >>> 0;
+    }
+    return [s0, s1];
+  };
+  let sum = checksum(0, 24, [0, 0]);
+  if (sum[0] !== wal.readUInt32BE(24) || sum[1] !== wal.readUInt32BE(28)) return undefined;
+
+  let pending: number | undefined; // page 1's user_version seen in the transaction being read
+  let committed: number | undefined;
+  for (let off = 32; off + 24 + pageSize <= wal.length; off += 24 + pageSize) {
+    if (wal.readUInt32BE(off + 8) !== salt1 || wal.readUInt32BE(off + 12) !== salt2) break;
+    sum = checksum(off + 24, off + 24 + pageSize, checksum(off, off + 8, sum));
+    if (sum[0] !== wal.readUInt32BE(off + 16) || sum[1] !== wal.readUInt32BE(off + 20)) break;
+    if (wal.readUInt32BE(off) === 1) pending = wal.readUInt32BE(off + 24 + 60);
+    if (wal.readUInt32BE(off + 4) !== 0) {
+      // a commit frame: everything up to here is durable
+      if (pending !== undefined) committed = pending;
+      pending = undefined;
+    }
+  }
+  return committed;
 }
 
 /** Throws DatabaseTooNewError when `file` holds a schema newer than `supported`; writes nothing. */
@@ -74,17 +114,10 @@ export function assertReadable(file: string, supported: number): void {
   const headerVersion = readHeaderUserVersion(file);
   if (headerVersion === undefined) return;
   if (headerVersion > supported) throw new DatabaseTooNewError(file, headerVersion, supported);
-  // After a crash the newest header may still sit in the WAL file, not yet checkpointed into the
-  // main file. A read-only connection reads through the WAL without checkpointing it.
-  if (nonEmpty(`${file}-wal`)) {
-    const ro = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
-    try {
-      const v = ro.pragma('user_version', { simple: true }) as number;
-      if (v > supported) throw new DatabaseTooNewError(file, v, supported);
-    } finally {
-      ro.close();
-    }
-  }
+  // After a crash the newest header may still sit in the WAL file, not yet checkpointed.
+  const walVersion = readWalUserVersion(`${file}-wal`);
+  if (walVersion !== undefined && walVersion > supported)
+    throw new DatabaseTooNewError(file, walVersion, supported);
 }
 
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database {
