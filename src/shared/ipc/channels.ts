@@ -14,9 +14,22 @@ export const ROUTES = [
   'secrets.delete',
   'secrets.test',
   'hotkeys.list',
+  'models.list',
+  'models.download',
+  'models.cancel',
+  'models.import',
+  'models.delete',
+  'models.setActive',
 ] as const;
 
-export const EVENTS = ['settings.changed', 'system.statusChanged', 'secrets.changed', 'system.notice', 'hotkeys.changed'] as const;
+export const EVENTS = [
+  'settings.changed',
+  'system.statusChanged',
+  'secrets.changed',
+  'system.notice',
+  'hotkeys.changed',
+  'models.progress',
+] as const;
 
 export type RouteName = (typeof ROUTES)[number];
 export type EventName = (typeof EVENTS)[number];

@@ -13,6 +13,7 @@ import {
   SystemStatusSchema,
 } from '../types/system';
 import { SecretIdSchema, SecretInfoSchema } from '../types/secrets';
+import { MODEL_TASKS, ModelProgressSchema, ModelStatusSchema } from '../types/models';
 
 export interface RouteDef {
   input: z.ZodType;
@@ -23,6 +24,7 @@ export interface RouteDef {
 }
 
 const empty = z.object({}).strict();
+const modelId = z.string().min(1).max(128);
 
 export const routes = {
   'system.status': {
@@ -44,7 +46,12 @@ export const routes = {
     mutates: true,
     summary: 'Change some settings; returns the whole result.',
   },
-  'settings.reset': { input: empty, output: SettingsSchema, mutates: true, summary: 'Restore default settings.' },
+  'settings.reset': {
+    input: empty,
+    output: SettingsSchema,
+    mutates: true,
+    summary: 'Restore default settings.',
+  },
   'secrets.list': {
     input: empty,
     output: z.array(SecretInfoSchema),
@@ -81,6 +88,51 @@ export const routes = {
     mutates: false,
     summary: 'Global hotkeys, whether each is registered, and why not.',
   },
+  'models.list': {
+    input: empty,
+    output: z.array(ModelStatusSchema),
+    mutates: false,
+    summary: 'Every model (manifest and custom) with its status: missing, downloading, ready, corrupt.',
+  },
+  'models.download': {
+    input: z.object({ id: modelId }).strict(),
+    output: ModelStatusSchema,
+    mutates: true,
+    summary: 'Start (or resume) downloading a model in the background; progress arrives as models.progress.',
+  },
+  'models.cancel': {
+    input: z.object({ id: modelId }).strict(),
+    output: ModelStatusSchema,
+    mutates: true,
+    summary: 'Stop a download; what was downloaded is kept so the next download resumes.',
+  },
+  'models.import': {
+    input: z
+      .object({
+        path: z.string().min(1).max(4096),
+        id: modelId.optional(),
+        task: z.enum(MODEL_TASKS).optional(),
+        displayName: z.string().trim().min(1).max(120).optional(),
+        params: z.record(z.string(), z.unknown()).optional(),
+      })
+      .strict(),
+    output: z.object({ id: z.string(), matched: z.boolean(), status: ModelStatusSchema }),
+    mutates: true,
+    summary:
+      'Import a model file or folder: placed as the manifest model whose checksum it matches, else kept as a custom model for the given task.',
+  },
+  'models.delete': {
+    input: z.object({ id: modelId }).strict(),
+    output: z.object({ id: z.string(), removed: z.boolean() }),
+    mutates: true,
+    summary: "Delete a model's files (and a custom model's entry).",
+  },
+  'models.setActive': {
+    input: z.object({ task: z.enum(MODEL_TASKS), id: modelId.nullable() }).strict(),
+    output: z.array(ModelStatusSchema),
+    mutates: true,
+    summary: 'Choose the model a task uses (null: the default one).',
+  },
 } as const satisfies Record<RouteName, RouteDef>;
 
 export const events = {
@@ -89,6 +141,7 @@ export const events = {
   'secrets.changed': z.object({ id: SecretIdSchema, present: z.boolean() }),
   'system.notice': NoticeSchema,
   'hotkeys.changed': z.array(HotkeyStateSchema),
+  'models.progress': ModelProgressSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 // Compile-time check: the contract declares exactly the names in channels.ts, no more.

@@ -152,4 +152,26 @@ describe('createLogger', () => {
     expect(text).not.toContain(SECRET);
     expect(lines(text).at(-1)!.i).toBe(199); // the newest line survives rotation
   });
+
+  it('loses no line across rotations', async () => {
+    const logs = path.join(dir, 'logs');
+    const log = createLogger({
+      file: path.join(logs, 'nook.log'),
+      redactor: new Redactor(),
+      stdout: false,
+      rotateSize: '2K',
+      maxFiles: 100,
+    });
+    for (let i = 0; i < 300; i++) {
+      log.info({ i, pad: 'y'.repeat(100) }, 'counted');
+      if (i % 25 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    await log.close();
+    const files = fs.readdirSync(logs).filter((f) => f.endsWith('.log'));
+    expect(files.length).toBeGreaterThan(5);
+    const seen = files.flatMap((f) =>
+      lines(fs.readFileSync(path.join(logs, f), 'utf8')).map((l) => l.i as number),
+    );
+    expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+  });
 });
