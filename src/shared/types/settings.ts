@@ -65,15 +65,36 @@ export const SettingsSchema = z.object({
 
 export type Settings = z.infer<typeof SettingsSchema>;
 
-/** A partial update: every section optional, every field in a section optional. */
+type Unfilled<T> = T extends z.ZodDefault<infer U> ? U : T extends z.ZodPrefault<infer U> ? U : T;
+type PatchShape<S extends z.ZodRawShape> = {
+  [K in keyof S]: z.ZodOptional<Unfilled<S[K]> & z.core.SomeType>;
+};
+
+/**
+ * A section of a patch: every field optional and WITHOUT its default. (`.partial()` keeps the
+ * defaults, so `{ general: { launchAtLogin: true } }` parsed to `closeToTray: true` as well and a
+ * one-field change silently reset its siblings.)
+ */
+function patchSection<S extends z.ZodRawShape>(
+  section: z.ZodObject<S>,
+): z.ZodObject<PatchShape<S>, z.core.$strict> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, field] of Object.entries(section.shape)) {
+    const bare = field instanceof z.ZodDefault || field instanceof z.ZodPrefault ? field.unwrap() : field;
+    shape[key] = (bare as z.ZodType).optional();
+  }
+  return z.object(shape).strict() as unknown as z.ZodObject<PatchShape<S>, z.core.$strict>;
+}
+
+/** A partial update: every section optional, every field in a section optional; absent fields stay as they are. */
 export const SettingsPatchSchema = z
   .object({
-    appearance: SettingsSchema.shape.appearance.unwrap().partial().strict(),
-    general: SettingsSchema.shape.general.unwrap().partial().strict(),
-    hotkeys: SettingsSchema.shape.hotkeys.unwrap().partial().strict(),
-    privacy: SettingsSchema.shape.privacy.unwrap().partial().strict(),
-    logging: SettingsSchema.shape.logging.unwrap().partial().strict(),
-    models: SettingsSchema.shape.models.unwrap().partial().strict(),
+    appearance: patchSection(SettingsSchema.shape.appearance.unwrap()),
+    general: patchSection(SettingsSchema.shape.general.unwrap()),
+    hotkeys: patchSection(SettingsSchema.shape.hotkeys.unwrap()),
+    privacy: patchSection(SettingsSchema.shape.privacy.unwrap()),
+    logging: patchSection(SettingsSchema.shape.logging.unwrap()),
+    models: patchSection(SettingsSchema.shape.models.unwrap()),
   })
   .partial()
   .strict();
