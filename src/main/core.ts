@@ -17,6 +17,8 @@ import { SecretStore, type KeychainBackend, type SecretStoreOptions } from './se
 import { KeytarBackend } from './services/secrets/keytarBackend';
 import { createLogger, type Logger } from './services/logging/logger';
 import { SystemService } from './services/system/systemService';
+import { ModelManager, settingsPort } from './services/models/modelManager';
+import { loadManifest } from './services/models/bundledManifest';
 
 export interface CoreOptions {
   mode: 'desktop' | 'host';
@@ -33,6 +35,11 @@ export interface CoreOptions {
   logToStdout?: boolean;
   /** Keychain service name and tester URLs (tests use a throwaway service name). */
   secretStore?: SecretStoreOptions;
+  /**
+   * Local models: `<dataDir>/models` unless `dir` or NOOK_MODELS_DIR says otherwise (a dev checkout can
+   * reuse its `models/`); `repoRoot` enables the manifest's local and convert sources.
+   */
+  models?: { dir?: string; repoRoot?: string; cacheDir?: string };
 }
 
 export interface Core {
@@ -43,6 +50,7 @@ export interface Core {
   settings: SettingsService;
   secrets: SecretStore;
   system: SystemService;
+  models: ModelManager;
   dispatcher: Dispatcher;
   dispose(): Promise<void>;
 }
@@ -84,7 +92,32 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       }),
     );
 
-    const handlers = createHandlers({ settings, secrets, system, hotkeys: options.hotkeys ?? (() => []) });
+    const models = store.add(
+      new ModelManager({
+        manifest: loadManifest(),
+        modelsDir:
+          options.models?.dir ??
+          (process.env.NOOK_MODELS_DIR?.trim() || path.join(options.dataDir, 'models')),
+        repoRoot: options.models?.repoRoot,
+        cacheDir: options.models?.cacheDir,
+        events,
+        settings: settingsPort(settings),
+        log,
+      }),
+    );
+    store.add(system.registerHealth('models', () => models.health()));
+    void models.list().then(
+      () => system.refresh(),
+      (e: unknown) => log.warn({ err: e }, 'checking local models failed'),
+    );
+
+    const handlers = createHandlers({
+      settings,
+      secrets,
+      system,
+      models,
+      hotkeys: options.hotkeys ?? (() => []),
+    });
     const dispatcher = createDispatcher(handlers, log);
     await secrets.warmUp(log);
     log.info({ mode: options.mode, dataDir: options.dataDir, version: options.version }, 'core started');
@@ -97,6 +130,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       settings,
       secrets,
       system,
+      models,
       dispatcher,
       dispose: () => store.dispose(),
     };

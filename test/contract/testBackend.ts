@@ -82,8 +82,21 @@ export function createTestBackend(): TestBackend {
       return { ok: false, message: 'This secret cannot be tested' };
     },
     'hotkeys.list': () => [],
+    // No models in this backend: the model routes answer as the real one does for unknown ids.
+    'models.list': () => [],
+    'models.download': ({ id }) => noModel(id),
+    'models.cancel': ({ id }) => noModel(id),
+    'models.import': ({ path }) => {
+      throw new AppError('NOT_FOUND', `There is no file or folder at ${path}.`);
+    },
+    'models.delete': ({ id }) => noModel(id),
+    'models.setActive': ({ id }) => (id === null ? [] : noModel(id)),
   };
   return { dispatcher: createDispatcher(handlers), events, keychain, dispose: async () => undefined };
+}
+
+function noModel(id: string): never {
+  throw new AppError('NOT_FOUND', `There is no model "${id}".`);
 }
 
 /** Every handler throws a plain Error whose message must never reach the client. */

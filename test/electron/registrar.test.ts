@@ -54,6 +54,12 @@ function realDispatcher() {
     'secrets.delete': fail,
     'secrets.test': fail,
     'hotkeys.list': () => [],
+    'models.list': fail,
+    'models.download': fail,
+    'models.cancel': fail,
+    'models.import': fail,
+    'models.delete': fail,
+    'models.setActive': fail,
   } as Handlers;
   return { dispatcher: createDispatcher(handlers), calls };
 }

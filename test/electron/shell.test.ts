@@ -115,6 +115,12 @@ describe('Electron shell (stand-in electron module)', () => {
       'secrets.set': { id: 'custom.token', value: 's3cr3t-value' },
       'secrets.delete': { id: 'custom.token' },
       'secrets.test': { id: 'custom.token' },
+      // models.cancel follows models.download in ROUTES, so the background download is stopped at once.
+      'models.download': { id: 'all-minilm-l6-v2-int8' },
+      'models.cancel': { id: 'all-minilm-l6-v2-int8' },
+      'models.import': { path: __filename, task: 'vad', displayName: 'shell test import' },
+      'models.delete': { id: 'all-minilm-l6-v2-int8' },
+      'models.setActive': { task: 'embedding', id: null },
     };
     for (const route of ROUTES) {
       const res = await fake.invoke(appFrame, route, inputs[route] ?? {});

@@ -5,12 +5,14 @@ import type { Handlers } from './dispatcher';
 import type { SettingsService } from '../services/settings/settingsService';
 import type { SecretStore } from '../services/secrets/secretStore';
 import type { SystemService } from '../services/system/systemService';
+import type { ModelManager } from '../services/models/modelManager';
 
 export interface HandlerDeps {
   settings: SettingsService;
   secrets: SecretStore;
   system: SystemService;
   hotkeys: () => HotkeyState[];
+  models: ModelManager;
 }
 
 /**
@@ -48,5 +50,11 @@ export function createHandlers(d: HandlerDeps): Handlers {
     },
     'secrets.test': ({ id }) => d.secrets.test(unreserved(id)),
     'hotkeys.list': () => d.hotkeys(),
+    'models.list': () => d.models.list(),
+    'models.download': ({ id }) => d.models.download(id),
+    'models.cancel': ({ id }) => d.models.cancel(id),
+    'models.import': (req) => d.models.importFile(req),
+    'models.delete': ({ id }) => d.models.delete(id),
+    'models.setActive': ({ task, id }) => d.models.setActive(task, id),
   };
 }
