@@ -132,10 +132,15 @@ export class SafeStorageKeychain implements KeychainBackend {
   }
 }
 
-/** An error from keytar/libsecret that means "there is no Secret Service to talk to". */
+/**
+ * An error from keytar/libsecret that means "there is no Secret Service to talk to": no session bus
+ * at all (GDBus: "Could not connect", "Cannot autolaunch D-Bus"), or a bus without the service
+ * ("org.freedesktop.secrets was not provided by any .service files"). A locked or prompting keyring
+ * is not one of these: it exists, and secrets must not silently move elsewhere.
+ */
 export function isNoSecretServiceError(e: unknown): boolean {
   const msg = e instanceof Error ? e.message : String(e);
-  return /org\.freedesktop\.secrets|secret service|dbus|d-bus|autolaunch|no such interface|not provided by any \.service/i.test(
+  return /org\.freedesktop\.secrets|secret service|autolaunch d-bus|could not connect|dbus_session_bus_address|not provided by any \.service/i.test(
     msg,
   );
 }
