@@ -201,7 +201,7 @@ class RateMeter {
     const a = this.samples[0]!;
     const b = this.samples[this.samples.length - 1]!;
     const dt = (b.t - a.t) / 1000;
-    if (dt < 0.2) return null;
+    if (dt < 0.5 || b.bytes <= a.bytes) return null; // too little to say anything yet
     return Math.max(0, (b.bytes - a.bytes) / dt);
   }
   reset(): void {
@@ -646,7 +646,8 @@ export async function fetchModel(entry: ModelEntry, opts: FetchOptions): Promise
         file,
         dest,
         progress: (phase, n, source) => {
-          meter.sample(transferredBase + Math.max(0, n - fileStartBytes));
+          // Bytes only move while a file is transferred (pip's own download and a converter report none).
+          if (n > 0) meter.sample(transferredBase + Math.max(0, n - fileStartBytes));
           emit(file, phase, n, source);
         },
       };
