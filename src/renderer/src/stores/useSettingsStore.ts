@@ -13,7 +13,7 @@ interface SettingsState {
   reset(): Promise<void>;
 }
 
-export const useSettingsStore = create<SettingsState>((set) => ({
+export const useSettingsStore = create<SettingsState>((set, get) => ({
   settings: null,
   loadError: null,
   async load() {
@@ -22,9 +22,13 @@ export const useSettingsStore = create<SettingsState>((set) => ({
     else set({ loadError: r.message });
   },
   async update(patch) {
+    // Optimistic: controls reflect the change at once; the answer (or a revert on error) follows.
+    const before = get().settings;
+    if (before) set({ settings: applyPatch(before, patch) });
     const r = await invoke('settings.update', patch);
     const value = unwrap(r);
     if (value) set({ settings: value });
+    else if (get().settings !== before) void get().load();
     return r;
   },
   async reset() {
@@ -32,6 +36,16 @@ export const useSettingsStore = create<SettingsState>((set) => ({
     if (value) set({ settings: value });
   },
 }));
+
+/** The settings with each section of the patch merged in (sections are one level deep). */
+export function applyPatch(settings: Settings, patch: SettingsPatch): Settings {
+  const next = { ...settings };
+  for (const key of Object.keys(patch) as Array<keyof SettingsPatch>) {
+    const section = patch[key];
+    if (section) (next as Record<string, unknown>)[key] = { ...settings[key], ...section };
+  }
+  return next;
+}
 
 export function startSettingsSync(): () => void {
   const offEvent = on('settings.changed', (settings) => useSettingsStore.setState({ settings }));

@@ -1,15 +1,24 @@
+import { useEffect, useState } from 'react';
 import { transportKind } from '../../api';
 import { useSettingsStore } from '../../stores/useSettingsStore';
 import { ApiKeysSection } from './ApiKeysSection';
 import { DiagnosticsPanel } from './DiagnosticsPanel';
 import { AppearanceSection, GeneralSection, LoggingSection, PrivacySection } from './GeneralSections';
 import { HotkeysSection } from './HotkeysSection';
+import { ModelsScreen } from '../models/ModelsScreen';
 
 export function SettingsView() {
   const settings = useSettingsStore((s) => s.settings);
   const loadError = useSettingsStore((s) => s.loadError);
   const reset = useSettingsStore((s) => s.reset);
   const desktop = transportKind() === 'ipc';
+  // Restoring defaults throws away every choice: the first click arms, a second within 4 s resets.
+  const [confirming, setConfirming] = useState(false);
+  useEffect(() => {
+    if (!confirming) return;
+    const t = setTimeout(() => setConfirming(false), 4000);
+    return () => clearTimeout(t);
+  }, [confirming]);
 
   return (
     <div className="view view--settings">
@@ -17,11 +26,15 @@ export function SettingsView() {
         <h1 className="view__title">Settings</h1>
         <button
           type="button"
-          className="button button--ghost"
+          className={`button ${confirming ? 'button--danger' : 'button--ghost'}`}
           disabled={!settings}
-          onClick={() => void reset()}
+          onClick={() => {
+            if (!confirming) return setConfirming(true);
+            setConfirming(false);
+            void reset();
+          }}
         >
-          Restore defaults
+          {confirming ? 'Click again to restore defaults' : 'Restore defaults'}
         </button>
       </header>
       {!settings ? (
@@ -33,6 +46,7 @@ export function SettingsView() {
           <HotkeysSection settings={settings} desktop={desktop} />
           <PrivacySection settings={settings} />
           <ApiKeysSection cloudAllowed={settings.privacy.allowCloudProviders} />
+          <ModelsScreen />
           <LoggingSection settings={settings} />
           <DiagnosticsPanel />
         </div>
