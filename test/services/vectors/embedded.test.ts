@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/main/services/storage/database';
 import { EmbeddedIndex } from '../../../src/main/services/vectors/embeddedIndex';
+import { collectionNameFor } from '../../../src/main/services/vectors/vectorIndex';
 import { describeVectorIndex, randomVector, rng } from './contract';
 
 function openTemp() {
@@ -108,5 +109,39 @@ describe('EmbeddedIndex specifics', () => {
     } finally {
       t.close();
     }
+  });
+});
+
+describe('EmbeddedIndex inside a caller transaction', () => {
+  it('joins an outer transaction, so chunk rows and vectors commit or roll back together', async () => {
+    const t = openTemp();
+    try {
+      const index = new EmbeddedIndex(t.db);
+      index.ensureCollectionSync({ name: 'c', dimension: 2, distance: 'cosine' });
+      t.db.exec('CREATE TABLE side (id INTEGER PRIMARY KEY)');
+      const write = (fail: boolean) =>
+        t.db.transaction(() => {
+          t.db.prepare('INSERT INTO side (id) VALUES (?)').run(fail ? 2 : 1);
+          index.upsertSync('c', [
+            { id: fail ? 2 : 1, vector: new Float32Array([1, 0]), payload: { documentId: 1 } },
+          ]);
+          if (fail) throw new Error('boom');
+        })();
+      write(false);
+      expect(() => write(true)).toThrow('boom');
+      expect(t.db.prepare('SELECT count(*) FROM side').pluck().get()).toBe(1);
+      expect(index.countSync('c')).toBe(1);
+      expect(index.searchSync('c', new Float32Array([1, 0]), { k: 5 }).map((h) => h.id)).toEqual([1]);
+    } finally {
+      t.close();
+    }
+  });
+
+  it('names collections after embedding models, validly and distinctly', () => {
+    const a = collectionNameFor('Xenova/all-MiniLM-L6-v2');
+    expect(a).toMatch(/^chunks_xenova_all_minilm_l6_v2_[0-9a-f]{6}$/);
+    expect(collectionNameFor('xenova/all-minilm-l6-v2')).not.toBe(a); // same slug, other id
+    expect(collectionNameFor('x'.repeat(200)).length).toBeLessThanOrEqual(48);
+    expect(collectionNameFor('///')).toMatch(/^chunks_[0-9a-f]{6}$/);
   });
 });

@@ -207,6 +207,27 @@ export function payloadMatches(payload: VectorPayload, filter: VectorFilter | un
   return true;
 }
 
+/**
+ * A collection name for an embedding model id ("Xenova/all-MiniLM-L6-v2" -> "chunks_xenova_all_minilm_l6_v2_1a2b3c"):
+ * readable, valid as a collection name, and distinct for ids that slug the same.
+ */
+export function collectionNameFor(modelId: string, prefix = 'chunks'): string {
+  const slug = modelId
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  let h = 0x811c9dc5; // FNV-1a, 32 bit
+  for (let i = 0; i < modelId.length; i++) {
+    h ^= modelId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  const hash = h.toString(16).padStart(8, '0').slice(0, 6);
+  const room = 48 - prefix.length - hash.length - 2;
+  const name = `${prefix}_${slug.slice(0, room).replace(/_+$/, '')}_${hash}`.replace(/__+/g, '_');
+  assertCollectionName(name);
+  return name;
+}
+
 /** Cosine similarity of two vectors of the same length (0 when either is all zeros). */
 export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
   let dot = 0;

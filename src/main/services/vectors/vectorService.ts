@@ -168,6 +168,8 @@ interface MirrorState {
   pending: number;
   queue: Promise<void>;
   failedAt: number;
+  /** Why the last sync failed (cleared by a good one). */
+  syncError: string | undefined;
 }
 
 export interface RebuildEvent {
@@ -176,7 +178,11 @@ export interface RebuildEvent {
   reason: string;
 }
 
-export class VectorService implements Disposable {
+/**
+ * The VectorIndex the rest of the app uses (knowledge ingest and search): SQLite first, Qdrant as a
+ * mirror when available.
+ */
+export class VectorService implements VectorIndex, Disposable {
   private readonly embedded: EmbeddedIndex;
   private readonly mirror: VectorMirror | undefined;
   private readonly states = new Map<string, MirrorState>();
@@ -213,7 +219,30 @@ export class VectorService implements Disposable {
     if (this.mirror.isUp()) void this.syncAll();
   }
 
+  /** 'qdrant' while searches go to Qdrant (it is up and every collection is in sync), else 'embedded'. */
+  get kind(): IndexKind {
+    const m = this.mirror;
+    if (!m || !m.isUp() || m.index.kind !== 'qdrant') return 'embedded';
+    const all = this.embedded.collections();
+    return all.length > 0 && all.every((c) => this.usesMirror(c.name)) ? 'qdrant' : 'embedded';
+  }
+
   // ---- the index API (SQLite first, then the mirror) --------------------------------------------
+
+  async describeCollection(name: string): Promise<CollectionSpec | undefined> {
+    return this.embedded.describeCollection(name);
+  }
+
+  /**
+   * Replaces a collection in SQLite (e.g. from chunk_vectors after the embedding model changed); the
+   * Qdrant copy follows through the usual version check.
+   */
+  async rebuildFrom(spec: CollectionSpec, source: AsyncIterable<readonly VectorItem[]>): Promise<number> {
+    const n = await this.embedded.rebuildFrom(spec, source);
+    this.markUnsynced(spec.name);
+    if (this.mirror?.isUp()) void this.scheduleSync(spec.name);
+    return n;
+  }
 
   async ensureCollection(spec: CollectionSpec): Promise<void> {
     this.embedded.ensureCollectionSync(spec);
@@ -299,6 +328,13 @@ export class VectorService implements Disposable {
       .collections()
       .filter((c) => !this.state(c.name).synced)
       .map((c) => c.name);
+    const failed = behind.map((n) => this.state(n).syncError).find((e) => e !== undefined);
+    if (failed) {
+      return {
+        state: 'degraded',
+        detail: `${m.label} could not be brought in step with SQLite (${failed}); using the embedded index.`,
+      };
+    }
     if (behind.length > 0) {
       return {
         state: 'starting',
@@ -356,6 +392,7 @@ export class VectorService implements Disposable {
         pending: 0,
         queue: Promise.resolve(),
         failedAt: 0,
+        syncError: undefined,
       };
       this.states.set(collection, st);
     }
@@ -419,9 +456,17 @@ export class VectorService implements Disposable {
     return this.enqueue(collection, async () => {
       st.syncQueued = false;
       await this.syncCollection(collection, st);
+      st.syncError = undefined;
     }).catch((e: unknown) => {
       st.failedAt = Date.now();
-      this.options.logger?.warn(`vectors: could not sync ${collection} to Qdrant: ${(e as Error).message}`);
+      st.syncError = (e as Error).message;
+      this.options.logger?.warn(`vectors: could not sync ${collection} to Qdrant: ${st.syncError}`);
+      this.fireHealth();
+      // Try again later while Qdrant stays up (a write after the cooldown also retries).
+      const retry = setTimeout(() => {
+        if (!this.disposed && this.mirror?.isUp() && !st.synced) void this.scheduleSync(collection);
+      }, this.options.retryCooldownMs ?? 30_000);
+      retry.unref();
     });
   }
 
