@@ -116,6 +116,12 @@ export function StatusBar() {
             ))}
           </ul>
           <p className="statusbar__conn-line">Connection: {CONNECTION_LABEL[connection]}</p>
+          {connection !== 'open' ? (
+            <p className="statusbar__conn-line">
+              Nook is not answering. If it was restarted, this browser session may have ended: open the login
+              link it printed in its terminal.
+            </p>
+          ) : null}
         </div>
       ) : null}
     </footer>
