@@ -11,8 +11,9 @@ import type { createFakeElectron } from './fakes/fakeElectron';
 
 const h = vi.hoisted(() => {
   // No session bus for keytar in this process: the shell must pick the safeStorage fallback.
+  const bus = process.env.DBUS_SESSION_BUS_ADDRESS;
   process.env.DBUS_SESSION_BUS_ADDRESS = 'unix:path=/nonexistent/nook-test-bus';
-  return { fake: null as null | ReturnType<typeof createFakeElectron>, userData: '' };
+  return { fake: null as null | ReturnType<typeof createFakeElectron>, userData: '', bus };
 });
 
 vi.mock('electron', async () => {
@@ -27,6 +28,8 @@ vi.mock('electron', async () => {
 vi.mock('electron-store', async () => ({ default: (await import('conf')).default }));
 
 afterAll(() => {
+  if (h.bus === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+  else process.env.DBUS_SESSION_BUS_ADDRESS = h.bus;
   if (h.userData) fs.rmSync(h.userData, { recursive: true, force: true });
 });
 

@@ -36,7 +36,7 @@ function memoryKeychain(): KeychainBackend {
 
 const running: Array<{ fake: FakeElectron; nook: NookApp | null; dir: string }> = [];
 
-async function start(opts: Partial<FakeOptions> = {}, settings?: object) {
+async function start(opts: Partial<FakeOptions> = {}, settings?: object, env: Record<string, string> = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-shell-'));
   if (settings) fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify(settings));
   const fake = createFakeElectron({ userData: dir, appPath: repoRoot, ...opts });
@@ -44,8 +44,9 @@ async function start(opts: Partial<FakeOptions> = {}, settings?: object) {
     mainDir,
     loadStore: async () => Conf as unknown as StoreCtor,
     keychain: memoryKeychain(),
-    env: {},
+    env,
     platform: 'linux',
+    resourcesPath: '/opt/Nook/resources',
   });
   const entry = { fake, nook, dir };
   running.push(entry);
@@ -400,6 +401,48 @@ describe('Electron shell (stand-in electron module)', () => {
     // A second quit request during/after shutdown does not start another one.
     fake.app.quit();
     expect(fake.state.log.filter((l) => l === 'core.dispose')).toHaveLength(1);
+  });
+
+  it('in development loads the Vite dev server and trusts its origin; a packaged app ignores ELECTRON_RENDERER_URL', async () => {
+    const dev = await start({}, undefined, { ELECTRON_RENDERER_URL: 'http://localhost:5173' });
+    const devWin = mainWindow(dev.fake);
+    expect(devWin.webContents.url).toBe('http://localhost:5173/');
+    expect(
+      await dev.fake.invoke({ url: 'http://localhost:5173/', parent: null }, 'settings.get', {}),
+    ).toMatchObject({
+      ok: true,
+    });
+    expect(devWin.webContents.navigate('http://localhost:5173/#/settings')).toBe(true);
+    let headers: Record<string, string[]> = {};
+    dev.fake.state.headersListener!({ url: 'http://localhost:5173/', responseHeaders: {} }, (r) => {
+      headers = (r as { responseHeaders: Record<string, string[]> }).responseHeaders;
+    });
+    // Vite's HMR client needs its websocket; React Refresh needs an inline preamble.
+    expect(headers['Content-Security-Policy']![0]).toContain('ws://localhost:*');
+    expect(headers['Content-Security-Policy']![0]).toContain("script-src 'self' 'unsafe-inline'");
+    await dev.nook!.shutdown();
+
+    const packaged = await start({ packaged: true }, undefined, {
+      ELECTRON_RENDERER_URL: 'https://evil.example/',
+    });
+    const win = mainWindow(packaged.fake);
+    expect(win.webContents.url).toBe(appPage);
+    expect(
+      await packaged.fake.invoke({ url: 'https://evil.example/', parent: null }, 'settings.get', {}),
+    ).toMatchObject({ code: 'FORBIDDEN' });
+    // Packaged: icons come from process.resourcesPath (electron-builder extraResources).
+    expect((packaged.fake.state.trays[0]!.image as { path: string }).path).toBe(
+      path.join('/opt/Nook/resources', 'tray.png'),
+    );
+  });
+
+  it('guards every webContents, including the quick-ask window created later', async () => {
+    const { fake, nook } = await start();
+    nook!.quickAsk.show();
+    const qa = quickWindow(fake)!.webContents;
+    expect(qa.navigate('https://evil.example/')).toBe(false);
+    expect(qa.navigate('file:///tmp/dropped.txt')).toBe(false);
+    expect(qa.openWindow('https://example.com/')).toEqual({ action: 'deny' });
   });
 
   it('shows an error box and exits 1 when the core cannot start', async () => {

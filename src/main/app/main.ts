@@ -54,6 +54,8 @@ export interface StartOptions {
   keychain?: KeychainBackend;
   env?: Record<string, string | undefined>;
   platform?: string;
+  /** Electron's process.resourcesPath (where extraResources land in a packaged app). */
+  resourcesPath?: string;
   /** How long quitting waits for services to stop before exiting anyway. */
   shutdownTimeoutMs?: number;
 }
@@ -192,7 +194,9 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
     );
 
     const BrowserWindowClass = electron.BrowserWindow as unknown as BrowserWindowCtor;
-    const resourcesDir = app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'resources');
+    const resourcesDir = app.isPackaged
+      ? (options.resourcesPath ?? process.resourcesPath)
+      : path.join(app.getAppPath(), 'resources');
     let main: BrowserWindow | null = null;
     const live = (w: BrowserWindow | null): BrowserWindow | null => (w && !w.isDestroyed() ? w : null);
 

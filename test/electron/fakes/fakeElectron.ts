@@ -16,6 +16,8 @@ export interface FakeOptions {
   takenAccelerators?: string[];
   safeStorageAvailable?: boolean;
   safeStorageBackend?: string;
+  /** app.isPackaged (default false: a development run). */
+  packaged?: boolean;
 }
 
 export interface PreventableEvent {
@@ -237,7 +239,7 @@ export function createFakeElectron(opts: FakeOptions) {
   apps.set(state, appEmitter);
   let quitting = false;
   const app = Object.assign(appEmitter, {
-    isPackaged: false,
+    isPackaged: opts.packaged ?? false,
     commandLine: {
       switches: [] as string[][],
       appendSwitch: (...a: string[]) => app.commandLine.switches.push(a),
