@@ -84,3 +84,23 @@ test('an API key set through the UI is stored, testable, removable, and never le
   await host.stop();
   expect(filesContaining(host.dataDir, secret)).toEqual([]);
 });
+
+test('another window sees a key become Stored and Not set live (secrets.changed)', async ({
+  browser,
+  host,
+}) => {
+  const context = await loggedInContext(browser, host.loginUrl);
+  const [a, b] = [await context.newPage(), await context.newPage()];
+  for (const p of [a, b]) await p.goto(`${host.url}/#/settings`);
+  const rowA = a.locator('[data-secret="voice.elevenlabs"]');
+  const statusB = b.locator('[data-secret="voice.elevenlabs"]').getByTestId('secret-status');
+  await expect(statusB).toHaveText('Not set');
+
+  await rowA.getByLabel('ElevenLabs API key').fill(`xi-e2e-${crypto.randomBytes(16).toString('hex')}`);
+  await rowA.getByRole('button', { name: 'Save' }).click();
+  await expect(statusB).toHaveText('Stored');
+
+  await rowA.getByRole('button', { name: 'Remove' }).click();
+  await expect(statusB).toHaveText('Not set');
+  await context.close();
+});

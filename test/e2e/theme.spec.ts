@@ -69,3 +69,12 @@ test('the quick-ask page follows the same theme', async ({ page, context, hostUr
   await page.goto('/quickask.html');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
 });
+
+test('another window follows a theme change live (settings.changed)', async ({ context }) => {
+  const [a, b] = [await context.newPage(), await context.newPage()];
+  await a.goto('/#/settings');
+  await b.goto('/#/ask');
+  await expect(b.locator('html')).toHaveAttribute('data-theme', 'light');
+  await a.getByRole('radio', { name: 'Dark' }).check();
+  await expect(b.locator('html')).toHaveAttribute('data-theme', 'dark');
+});
