@@ -79,9 +79,12 @@ export function ModelsScreen() {
         );
       });
     });
+    // The model a task uses lives in settings: a change from another window or client moves "In use".
+    const offSettings = on('settings.changed', () => void reload());
     return () => {
       alive = false;
       off();
+      offSettings();
     };
   }, []);
 
