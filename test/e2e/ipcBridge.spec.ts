@@ -1,0 +1,102 @@
+/**
+ * The renderer on its Electron path: with `window.nook` present (the preload's bridge) it must use
+ * that and nothing else. No Electron binary runs here, so an init script plays the preload: a bridge
+ * with the PreloadBridge shape that forwards to the real host and records every call, and whose
+ * pathsForFiles answers absolute paths the way webUtils.getPathForFile does.
+ */
+import { test, expect } from './support/fixtures';
+
+const FAKE_PRELOAD = `
+(() => {
+  const calls = [];
+  const listeners = new Map();
+  const pending = new Map();
+  let nextId = 1;
+  const ws = new WebSocket('ws://' + location.host + '/ws');
+  const ready = new Promise((resolve) => ws.addEventListener('open', resolve));
+  ws.addEventListener('message', (e) => {
+    const m = JSON.parse(e.data);
+    if (typeof m.event === 'string') for (const cb of listeners.get(m.event) || []) cb(m.payload);
+    else if (pending.has(m.id)) { pending.get(m.id)(m.result); pending.delete(m.id); }
+  });
+  window.__bridgeCalls = calls;
+  window.nook = {
+    platform: 'linux',
+    async invoke(route, input) {
+      calls.push(route);
+      await ready;
+      return new Promise((resolve) => {
+        const id = nextId++;
+        pending.set(id, resolve);
+        ws.send(JSON.stringify({ id, route, input }));
+      });
+    },
+    on(event, cb) {
+      if (!listeners.has(event)) listeners.set(event, new Set());
+      listeners.get(event).add(cb);
+      return () => listeners.get(event).delete(cb);
+    },
+    pathsForFiles(files) {
+      window.__pathsAskedFor = Array.from(files, (f) => f.name);
+      return Array.from(files, (f) => '/home/tester/Documents/' + f.name);
+    },
+  };
+})();
+`;
+
+interface PageGlobals {
+  __bridgeCalls: string[];
+  __pathsAskedFor?: string[];
+  DataTransfer: new () => { items: { add(file: unknown): void } };
+  File: new (parts: string[], name: string, options: { type: string }) => unknown;
+}
+
+test('with window.nook present the app talks only through the bridge and acts as the desktop app', async ({
+  page,
+}) => {
+  const ownSockets: string[] = [];
+  await page.addInitScript({ content: FAKE_PRELOAD });
+  page.on('websocket', (ws) => ownSockets.push(ws.url()));
+  await page.goto('/#/settings');
+
+  await expect(page.locator('.statusbar [data-service="database"]')).toHaveAttribute('data-state', 'ok');
+  await expect(page.getByRole('switch', { name: 'Close to tray' })).toBeVisible();
+  // Desktop wording: no "browser session" notes.
+  await expect(page.getByRole('region', { name: 'Global hotkeys' })).not.toContainText('browser session');
+  await expect(page.getByRole('region', { name: 'General' })).not.toContainText('Applies to the desktop app');
+
+  const calls = await page.evaluate(() => (globalThis as unknown as PageGlobals).__bridgeCalls);
+  expect(calls).toEqual(
+    expect.arrayContaining(['settings.get', 'system.status', 'secrets.list', 'hotkeys.list']),
+  );
+  // The one socket is the stand-in preload's; the app opened none of its own.
+  expect(ownSockets).toHaveLength(1);
+
+  // A setting changed through the bridge round-trips.
+  await page.getByRole('switch', { name: 'Launch at login' }).click();
+  await expect(page.getByRole('switch', { name: 'Launch at login' })).toHaveAttribute('aria-checked', 'true');
+  await page.getByRole('switch', { name: 'Launch at login' }).click();
+  await expect(page.getByRole('switch', { name: 'Launch at login' })).toHaveAttribute(
+    'aria-checked',
+    'false',
+  );
+  expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__bridgeCalls)).toContain(
+    'settings.update',
+  );
+
+  // Dropped files become absolute paths through pathsForFiles.
+  await page.getByRole('button', { name: 'Library' }).click();
+  const target = page.getByTestId('library-drop-target');
+  const dataTransfer = await page.evaluateHandle(() => {
+    const g = globalThis as unknown as PageGlobals;
+    const dt = new g.DataTransfer();
+    dt.items.add(new g.File(['hello'], 'notes.md', { type: 'text/markdown' }));
+    return dt;
+  });
+  await target.dispatchEvent('dragenter', { dataTransfer });
+  await target.dispatchEvent('drop', { dataTransfer });
+  await expect(page.getByTestId('drop-result')).toContainText('Received 1 file (paths resolved): notes.md');
+  expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__pathsAskedFor)).toEqual([
+    'notes.md',
+  ]);
+});
