@@ -172,6 +172,35 @@ describe('VectorService: which index serves searches', () => {
     expect(source.state('chunks')!.mirrorVersion).toBe(source.state('chunks')!.indexVersion);
   });
 
+  it('notices a write that bypassed the service and serves from SQLite until the mirror caught up', async () => {
+    const sourceDb = db('a.db');
+    const source = new EmbeddedIndex(sourceDb);
+    const mirrorIndex = new EmbeddedIndex(db('mirror.db'));
+    const sidecar = sidecarWith();
+    const { svc, rebuilds } = service(source, sidecarMirror(sidecar, mirrorIndex));
+    svc.start();
+    await sidecar.start();
+    await svc.ensureCollection(SPEC);
+    await svc.upsert('chunks', items(1, 50, 12));
+    await svc.whenIdle();
+    expect(svc.backendFor('chunks')).toBe('mirror');
+
+    // Another connection to the same database (an ingest worker) writes directly.
+    const workerDb = openDatabase(sourceDb.name);
+    const fresh = items(900, 1, 13)[0]!;
+    await new EmbeddedIndex(workerDb).upsert('chunks', [fresh]);
+    workerDb.close();
+
+    expect(svc.backendFor('chunks')).toBe('embedded');
+    const [top] = await svc.search('chunks', fresh.vector, { k: 1 });
+    expect(top!.id).toBe(900); // found at once, from SQLite
+    expect(svc.lastSearchBackend).toBe('embedded');
+    await until(() => rebuilds.length === 2);
+    await svc.whenIdle();
+    expect(await mirrorIndex.count('chunks')).toBe(51);
+    expect(svc.backendFor('chunks')).toBe('mirror');
+  });
+
   it('falls back to the embedded index when Qdrant goes down, and rebuilds what it missed when it is back', async () => {
     const source = new EmbeddedIndex(db('a.db'));
     const mirrorIndex = new EmbeddedIndex(db('mirror.db'));

@@ -170,6 +170,8 @@ interface MirrorState {
   failedAt: number;
   /** Why the last sync failed (cleared by a good one). */
   syncError: string | undefined;
+  /** The SQLite index_version the mirror is known to match. */
+  version: number | undefined;
 }
 
 export interface RebuildEvent {
@@ -280,6 +282,7 @@ export class VectorService implements VectorIndex, Disposable {
 
   /** Qdrant while its copy is exact and has no writes in flight; the embedded index otherwise. */
   async search(collection: string, vector: Float32Array, options: SearchOptions): Promise<VectorHit[]> {
+    this.checkOutOfBand(collection);
     if (this.usesMirror(collection)) {
       try {
         const hits = await this.mirror!.index.search(collection, vector, options);
@@ -376,10 +379,28 @@ export class VectorService implements VectorIndex, Disposable {
     }
   }
 
+  /**
+   * Whether the mirror holds exactly what SQLite holds now. The registry version is read on every
+   * call, so a write that bypassed this service (another connection, a worker) is noticed at once.
+   */
   private usesMirror(collection: string): boolean {
     if (!this.mirror?.isUp()) return false;
     const st = this.states.get(collection);
-    return st !== undefined && st.synced && st.pending === 0;
+    if (st === undefined || !st.synced || st.pending !== 0) return false;
+    return this.embedded.state(collection)?.indexVersion === st.version;
+  }
+
+  /** A write that did not go through this service: the mirror must catch up before it serves again. */
+  private checkOutOfBand(collection: string): void {
+    const st = this.states.get(collection);
+    if (!st || !st.synced || st.pending !== 0 || !this.mirror?.isUp()) return;
+    const now = this.embedded.state(collection)?.indexVersion;
+    if (now === st.version) return;
+    this.options.logger?.info(
+      `vectors: ${collection} changed outside the vector service (version ${st.version} -> ${now}); resyncing ${this.mirror.label}`,
+    );
+    this.markUnsynced(collection);
+    void this.scheduleSync(collection);
   }
 
   private state(collection: string): MirrorState {
@@ -393,6 +414,7 @@ export class VectorService implements VectorIndex, Disposable {
         queue: Promise.resolve(),
         failedAt: 0,
         syncError: undefined,
+        version: undefined,
       };
       this.states.set(collection, st);
     }
@@ -427,7 +449,10 @@ export class VectorService implements VectorIndex, Disposable {
       if (!st.synced || !m.isUp()) return; // a rebuild will cover it
       try {
         await op(m.index);
-        if (version !== undefined) this.embedded.setMirrorState(collection, m.id, version);
+        if (version !== undefined) {
+          this.embedded.setMirrorState(collection, m.id, version);
+          st.version = version;
+        }
       } catch (e) {
         this.options.logger?.warn(
           `vectors: ${m.label} write to ${collection} failed: ${(e as Error).message}`,
@@ -490,6 +515,7 @@ export class VectorService implements VectorIndex, Disposable {
       const [theirs, ours] = [await m.index.count(collection), this.embedded.countSync(collection)];
       if (theirs === ours) {
         st.synced = true;
+        st.version = local.indexVersion;
         this.fireHealth();
         return;
       }
@@ -512,6 +538,7 @@ export class VectorService implements VectorIndex, Disposable {
       // Writes made during the rebuild are queued behind it and replayed next, bumping the version.
       this.embedded.setMirrorState(collection, m.id, version);
       st.synced = true;
+      st.version = version;
       this.options.logger?.info(`vectors: rebuilt ${collection} in ${m.label} (${count} vectors)`);
       for (const l of [...this.rebuildListeners]) l({ collection, count, reason });
     } finally {
