@@ -13,6 +13,7 @@ import {
   isNoSecretServiceError,
 } from '../../src/main/app/safeStorageKeychain';
 import { ElectronStoreBackend, type StoreCtor } from '../../src/main/app/electronStoreBackend';
+import { applyLoginItem, autostartPath, desktopExecQuote } from '../../src/main/app/loginItem';
 import { SettingsService } from '../../src/main/services/settings/settingsService';
 import { EventBus } from '../../src/main/rpc/eventBus';
 import type { KeychainBackend } from '../../src/main/services/secrets/secretStore';
@@ -300,5 +301,63 @@ describe('ElectronStoreBackend (conf, the base class of electron-store)', () => 
     expect(service.get().appearance.theme).toBe('system');
     expect(notices.join(' ')).toContain('unreadable');
     expect(JSON.parse(fs.readFileSync(b.path, 'utf8')).version).toBe(1);
+  });
+});
+
+describe('applyLoginItem', () => {
+  const app = (packaged = true) => ({
+    isPackaged: packaged,
+    calls: [] as unknown[],
+    setLoginItemSettings(s: unknown) {
+      this.calls.push(s);
+    },
+  });
+
+  it('uses login items on macOS and Windows', () => {
+    for (const platform of ['darwin', 'win32']) {
+      const a = app();
+      expect(applyLoginItem({ app: a, platform, env: {}, homeDir: '/h', execPath: '/x' }, true)).toBe(
+        'login-item',
+      );
+      expect(a.calls).toEqual([{ openAtLogin: true, args: ['--hidden'] }]);
+    }
+  });
+
+  it('writes an XDG autostart entry on Linux (XDG_CONFIG_HOME honoured) and removes it', () => {
+    const home = tmp();
+    const cfg = path.join(home, 'cfg');
+    const deps = {
+      app: app(),
+      platform: 'linux',
+      env: { XDG_CONFIG_HOME: cfg },
+      homeDir: home,
+      execPath: '/opt/Nook/nook',
+    };
+    expect(autostartPath(deps.env, home)).toBe(path.join(cfg, 'autostart', 'app.nook.desktop'));
+    expect(applyLoginItem(deps, true)).toBe('autostart-written');
+    const text = fs.readFileSync(path.join(cfg, 'autostart', 'app.nook.desktop'), 'utf8');
+    expect(text).toMatch(/^\[Desktop Entry\]\nType=Application\n/);
+    expect(text).toContain('Exec=/opt/Nook/nook --hidden\n');
+    expect(applyLoginItem(deps, false)).toBe('autostart-removed');
+    expect(fs.existsSync(path.join(cfg, 'autostart', 'app.nook.desktop'))).toBe(false);
+    // A relative XDG_CONFIG_HOME is invalid per the spec: fall back to ~/.config.
+    expect(autostartPath({ XDG_CONFIG_HOME: 'rel' }, home)).toBe(
+      path.join(home, '.config', 'autostart', 'app.nook.desktop'),
+    );
+  });
+
+  it('quotes Exec arguments the way the desktop entry spec wants', () => {
+    expect(desktopExecQuote('/opt/Nook/nook')).toBe('/opt/Nook/nook');
+    expect(desktopExecQuote('/home/u/My Apps/Nook.AppImage')).toBe('"/home/u/My Apps/Nook.AppImage"');
+    expect(desktopExecQuote('/tmp/a$b"c')).toBe('"/tmp/a\\$b\\"c"');
+    expect(desktopExecQuote('/tmp/100%')).toBe('/tmp/100%%');
+  });
+
+  it('does nothing in development', () => {
+    const a = app(false);
+    expect(applyLoginItem({ app: a, platform: 'linux', env: {}, homeDir: tmp(), execPath: '/x' }, true)).toBe(
+      'skipped-dev',
+    );
+    expect(a.calls).toEqual([]);
   });
 });

@@ -36,7 +36,12 @@ function memoryKeychain(): KeychainBackend {
 
 const running: Array<{ fake: FakeElectron; nook: NookApp | null; dir: string }> = [];
 
-async function start(opts: Partial<FakeOptions> = {}, settings?: object, env: Record<string, string> = {}) {
+async function start(
+  opts: Partial<FakeOptions> = {},
+  settings?: object,
+  env: Record<string, string> = {},
+  argv: string[] = [],
+) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-shell-'));
   if (settings) fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify(settings));
   const fake = createFakeElectron({ userData: dir, appPath: repoRoot, ...opts });
@@ -47,6 +52,8 @@ async function start(opts: Partial<FakeOptions> = {}, settings?: object, env: Re
     env,
     platform: 'linux',
     resourcesPath: '/opt/Nook/resources',
+    argv,
+    homeDir: dir,
   });
   const entry = { fake, nook, dir };
   running.push(entry);
@@ -434,6 +441,29 @@ describe('Electron shell (stand-in electron module)', () => {
     expect((packaged.fake.state.trays[0]!.image as { path: string }).path).toBe(
       path.join('/opt/Nook/resources', 'tray.png'),
     );
+  });
+
+  it('launch at login: the installed app writes and removes its autostart entry; --hidden starts in the tray', async () => {
+    const { fake, dir } = await start(
+      { packaged: true },
+      { version: 1, general: { launchAtLogin: true } },
+      { APPIMAGE: '/home/u/Apps/Nook 0.1.0.AppImage' },
+      ['/opt/Nook/nook', '--hidden'],
+    );
+    const entry = path.join(dir, '.config', 'autostart', 'app.nook.desktop');
+    expect(fs.readFileSync(entry, 'utf8')).toContain('Exec="/home/u/Apps/Nook 0.1.0.AppImage" --hidden');
+    // Started hidden: no window until the user asks for one.
+    expect(fake.state.windows).toHaveLength(0);
+    fake.state.trays[0]!.clickItem('Open Nook');
+    expect(fake.state.windows).toHaveLength(1);
+    const frame = { url: mainWindow(fake).webContents.url, parent: null };
+    await fake.invoke(frame, 'settings.update', { general: { launchAtLogin: false } });
+    expect(fs.existsSync(entry)).toBe(false);
+
+    // A development run never registers the bare Electron binary.
+    const devRun = await start({}, { version: 1, general: { launchAtLogin: true } });
+    expect(fs.existsSync(path.join(devRun.dir, '.config', 'autostart', 'app.nook.desktop'))).toBe(false);
+    expect(devRun.fake.app.loginItems).toEqual([]);
   });
 
   it('guards every webContents, including the quick-ask window created later', async () => {

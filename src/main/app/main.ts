@@ -4,6 +4,7 @@
  * tray, global hotkeys. Everything it starts goes into one DisposableStore, disposed in reverse on
  * quit. Nothing here blocks the main thread: native work lives in the services and their workers.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as ElectronNs from 'electron';
@@ -28,6 +29,7 @@ import {
 import { QuickAskController } from './quickAsk';
 import { createTray } from './tray';
 import { HotkeyRegistry } from './hotkeys';
+import { applyLoginItem } from './loginItem';
 
 /** The parts of the `electron` module the shell uses (the real module, or a stand-in in tests). */
 export type ElectronMain = Pick<
@@ -54,6 +56,10 @@ export interface StartOptions {
   keychain?: KeychainBackend;
   env?: Record<string, string | undefined>;
   platform?: string;
+  /** Command-line arguments (default process.argv); `--hidden` starts in the tray (launch at login). */
+  argv?: readonly string[];
+  /** Home directory (default os.homedir()), for the Linux autostart entry. */
+  homeDir?: string;
   /** Electron's process.resourcesPath (where extraResources land in a packaged app). */
   resourcesPath?: string;
   /** How long quitting waits for services to stop before exiting anyway. */
@@ -277,8 +283,21 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
     registry.apply(core.settings.get().hotkeys);
     store.add(core.settings.onDidChange((s) => registry.apply(s.hotkeys)));
 
+    let loginItem: boolean | null = null;
+    const applyLogin = (enabled: boolean): void => {
+      if (enabled === loginItem) return;
+      loginItem = enabled;
+      applyLoginItem(
+        { app, platform, env, homeDir: options.homeDir ?? os.homedir(), execPath: process.execPath, log },
+        enabled,
+      );
+    };
+    applyLogin(core.settings.get().general.launchAtLogin);
+    store.add(core.settings.onDidChange((s) => applyLogin(s.general.launchAtLogin)));
+
     app.on('activate', openMain);
-    openMain();
+    // Started at login: stay in the tray until the user opens the window.
+    if (!(options.argv ?? process.argv).includes('--hidden')) openMain();
 
     nook = {
       core,

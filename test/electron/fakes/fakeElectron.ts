@@ -254,6 +254,10 @@ export function createFakeElectron(opts: FakeOptions) {
       app.sandboxEnabled = true;
     },
     setAppUserModelId() {},
+    loginItems: [] as unknown[],
+    setLoginItemSettings(settings: unknown) {
+      app.loginItems.push(settings);
+    },
     whenReady: () => Promise.resolve(),
     getPath(name: string) {
       if (name !== 'userData') throw new Error(`unexpected getPath(${name})`);
