@@ -20,10 +20,13 @@ const FAKE_PRELOAD = `
     else if (pending.has(m.id)) { pending.get(m.id)(m.result); pending.delete(m.id); }
   });
   window.__bridgeCalls = calls;
+  window.__emit = (event, payload) => { for (const cb of listeners.get(event) || []) cb(payload); };
   window.nook = {
     platform: 'linux',
     async invoke(route, input) {
       calls.push(route);
+      const canned = (window.__cannedRoutes || {})[route];
+      if (canned) return canned;
       await ready;
       return new Promise((resolve) => {
         const id = nextId++;
@@ -46,6 +49,8 @@ const FAKE_PRELOAD = `
 
 interface PageGlobals {
   __bridgeCalls: string[];
+  __cannedRoutes?: Record<string, unknown>;
+  __emit(event: string, payload: unknown): void;
   __pathsAskedFor?: string[];
   DataTransfer: new () => { items: { add(file: unknown): void } };
   File: new (parts: string[], name: string, options: { type: string }) => unknown;
@@ -99,4 +104,40 @@ test('with window.nook present the app talks only through the bridge and acts as
   expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__pathsAskedFor)).toEqual([
     'notes.md',
   ]);
+});
+
+test('the hotkeys.list state from the desktop shell is shown, conflicts included, and follows hotkeys.changed', async ({
+  page,
+}) => {
+  // What the Electron main answers when another application holds Quick ask's shortcut.
+  const states = [
+    {
+      id: 'quickAsk',
+      accelerator: 'CommandOrControl+Alt+K',
+      registered: false,
+      problem: 'Taken by another application',
+    },
+    { id: 'pushToTalk', accelerator: 'CommandOrControl+Alt+Space', registered: true, problem: null },
+  ];
+  await page.addInitScript({
+    content: `window.__cannedRoutes = { 'hotkeys.list': { ok: true, value: ${JSON.stringify(states)} } };`,
+  });
+  await page.addInitScript({ content: FAKE_PRELOAD });
+  await page.goto('/#/settings');
+
+  const quickAsk = page.locator('[data-hotkey="quickAsk"]');
+  const pushToTalk = page.locator('[data-hotkey="pushToTalk"]');
+  await expect(quickAsk).toContainText('Not registered: Taken by another application');
+  await expect(pushToTalk).toContainText('Registered as CommandOrControl+Alt+Space');
+
+  // The shell re-registers after the user picks another shortcut and pushes hotkeys.changed.
+  await page.evaluate(
+    (next) => (globalThis as unknown as PageGlobals).__emit('hotkeys.changed', next),
+    [
+      { id: 'quickAsk', accelerator: 'CommandOrControl+Shift+K', registered: true, problem: null },
+      { id: 'pushToTalk', accelerator: 'CommandOrControl+Alt+Space', registered: true, problem: null },
+    ],
+  );
+  await expect(quickAsk).toContainText('Registered as CommandOrControl+Shift+K');
+  await expect(quickAsk).not.toContainText('Not registered');
 });
