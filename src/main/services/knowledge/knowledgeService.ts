@@ -1,0 +1,1150 @@
+/**
+ * The knowledge base: a persistent ingest queue (SQLite `ingest_jobs`), the worker that parses,
+ * chunks and embeds off the main thread, crash-safe writes, hybrid search, soft delete with undo,
+ * and re-embedding when the embedding model changes.
+ *
+ * Crash safety: a file's document row, chunks (FTS by trigger), chunk vectors, vector-sync marker
+ * and its job's 'done' state are written in ONE transaction, so after a kill at any point a restart
+ * finds the whole document or nothing. Jobs left 'running' are queued again on start. The derived
+ * vector index is brought up to date from `vector_sync` markers (written in that same transaction)
+ * on start and after every write.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { AppError, isAppError } from '../../../shared/ipc/result';
+import type { Disposable } from '../../../shared/lifecycle';
+import {
+  SearchInputSchema,
+  type DocumentDetail,
+  type DocumentSummary,
+  type FileProgress,
+  type ImportResult,
+  type IngestJob,
+  type IngestProgress,
+  type IngestStatus,
+  type IngestTotals,
+  type KnowledgeChanged,
+  type SearchFilters,
+  type SearchHit,
+  type SearchInput,
+  type SearchResult,
+} from '../../../shared/types/library';
+import type { Database } from '../storage/database';
+import type { VectorFilter, VectorIndex } from '../vectors/vectorIndex';
+import { normalizeFolder } from '../vectors/vectorIndex';
+import { extensionFormat } from './parsers/sniff';
+import { highlightTerms, markedToSpans, reciprocalRankFusion, toFtsQuery } from './query';
+import {
+  KnowledgeStore,
+  toJob,
+  toSummary,
+  vectorToBlob,
+  type ChunkRow,
+  type DocumentRow,
+  type JobRow,
+} from './store';
+import { WorkerError, type KnowledgeWorkerClient } from './workerClient';
+import type { IngestStage, ModelSpec } from '../../workers/knowledgeProtocol';
+
+/** Where the embedding model comes from (the model manager in the app; fixed files in tests). */
+export interface EmbeddingModelSource {
+  /** The model to index with now, files verified. Throws an AppError when none is usable. */
+  current(): Promise<ModelSpec>;
+  /** A model by id (the one still answering searches while another re-embeds); undefined if gone. */
+  byId?(id: string): Promise<ModelSpec | undefined>;
+}
+
+export type KnowledgeVectors = Pick<
+  VectorIndex,
+  'ensureCollection' | 'upsert' | 'deleteByDocument' | 'search' | 'count' | 'dropCollection'
+>;
+
+export interface KnowledgeEvents {
+  emit(event: 'ingest.progress', payload: IngestProgress): void;
+  emit(event: 'knowledge.changed', payload: KnowledgeChanged): void;
+}
+
+export interface KnowledgeLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface KnowledgeServiceOptions {
+  db: Database;
+  vectors: KnowledgeVectors;
+  worker: KnowledgeWorkerClient;
+  models: EmbeddingModelSource;
+  events?: KnowledgeEvents;
+  log?: KnowledgeLogger;
+  /** Files processed at once (parse of one overlaps embedding of another). Default 2. */
+  concurrency?: number;
+  /** Chunk budget (special tokens included; default: the model's maxTokens) and overlap (default 32). */
+  chunkMaxTokens?: number;
+  chunkOverlapTokens?: number;
+  /** Per-file size limit passed to the parsers. */
+  maxBytes?: number;
+  /** Minimum ms between two ingest.progress events (default 200: at most 5 a second). */
+  progressIntervalMs?: number;
+  /** How long a deleted document can be restored before it is purged (default 60 s). */
+  purgeGraceMs?: number;
+  /** Chunks embedded per step when re-embedding for a new model (default 128). */
+  reembedBatch?: number;
+  /** Start processing the queue at once (default true). */
+  autoStart?: boolean;
+}
+
+const MAX_FILES_PER_IMPORT = 100_000;
+const RRF_K = 60;
+
+type AbortReason = 'pause' | 'cancel' | 'dispose';
+
+interface ActiveJob {
+  controller: AbortController;
+  reason?: AbortReason;
+  done: Promise<void>;
+}
+
+interface Sample {
+  t: number;
+  chunks: number;
+}
+
+/** Collection name for a model id: lower-case letters, digits and underscores. */
+export function collectionFor(modelId: string): string {
+  const base = modelId.toLowerCase().replace(/[^a-z0-9_]+/g, '_');
+  let h = 0;
+  for (const ch of modelId) h = (Math.imul(h, 31) + ch.codePointAt(0)!) >>> 0;
+  const name = `kb_${base}`;
+  return name.length <= 48 ? name : `${name.slice(0, 38)}_${h.toString(36)}`;
+}
+
+export class KnowledgeService implements Disposable {
+  readonly store: KnowledgeStore;
+  private readonly db: Database;
+  private readonly active = new Map<number, ActiveJob>();
+  private paused: boolean;
+  private disposed = false;
+  private started = false;
+  private sessionStart = 0;
+  private sessionStartedAt = 0;
+  private samples: Sample[] = [];
+  private readonly dirty = new Map<number, FileProgress>();
+  private lastEmit = 0;
+  private emitTimer: NodeJS.Timeout | undefined;
+  private purgeTimer: NodeJS.Timeout | undefined;
+  private target: Promise<ModelSpec> | undefined;
+  private targetSpec: ModelSpec | undefined;
+  private readonly specs = new Map<string, ModelSpec>();
+  private reembedState: { from: string | null; to: string; done: number; total: number } | undefined;
+  private reembedRun: Promise<void> | undefined;
+  private syncing: Promise<void> = Promise.resolve();
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly o: KnowledgeServiceOptions) {
+    this.db = o.db;
+    this.store = new KnowledgeStore(o.db);
+    this.paused = this.store.getState('ingest.paused') === '1';
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------------
+
+  /** Re-queues jobs a crash left running, repairs the vector index, purges expired deletions, starts the queue. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const requeued = this.db
+      .prepare("UPDATE ingest_jobs SET state = 'queued', stage = NULL WHERE state = 'running'")
+      .run().changes;
+    if (requeued > 0)
+      this.o.log?.info({ requeued }, 'knowledge: re-queued jobs interrupted by a crash or quit');
+    this.newSession();
+    void this.purgeExpired();
+    void this.syncPendingVectors();
+    if (this.o.autoStart !== false) {
+      void this.ensureModel().catch((e: unknown) =>
+        this.o.log?.warn({ err: e }, 'knowledge: no embedding model yet'),
+      );
+      this.pump();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.emitTimer) clearTimeout(this.emitTimer);
+    if (this.purgeTimer) clearTimeout(this.purgeTimer);
+    const running = [...this.active.values()];
+    for (const a of running) {
+      a.reason = 'dispose';
+      a.controller.abort();
+    }
+    await Promise.allSettled(running.map((a) => a.done));
+    await this.reembedRun?.catch(() => undefined);
+    await this.syncing.catch(() => undefined);
+  }
+
+  /** Resolves when no job is queued or running (tests, benchmarks, the CLI). */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return this.syncing.then(() => undefined);
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve)).then(() => this.syncing);
+  }
+
+  /** Resolves when a background re-embed (model change) has finished. */
+  async whenReembedded(): Promise<void> {
+    await this.reembedRun;
+  }
+
+  // ---- the embedding model -----------------------------------------------------------------------
+
+  /** The model new files are embedded with; loaded into the worker, its collection created. */
+  ensureModel(): Promise<ModelSpec> {
+    if (!this.target) {
+      const p = (async () => {
+        const spec = await this.o.models.current();
+        await this.loadSpec(spec);
+        const activeId = this.store.getState('search.model');
+        if (!activeId) this.store.setState('search.model', spec.id);
+        else if (activeId !== spec.id) this.startReembed(spec, activeId);
+        this.targetSpec = spec;
+        return spec;
+      })();
+      this.target = p;
+      p.catch(() => {
+        if (this.target === p) this.target = undefined;
+      });
+    }
+    return this.target;
+  }
+
+  /** Call when the chosen embedding model may have changed: re-embeds in the background if it did. */
+  async modelMaybeChanged(): Promise<void> {
+    let spec: ModelSpec;
+    try {
+      spec = await this.o.models.current();
+    } catch {
+      return;
+    }
+    if (this.targetSpec?.id === spec.id) return;
+    this.target = undefined;
+    await this.ensureModel();
+  }
+
+  /** The model whose collection answers searches now. */
+  get searchModelId(): string | null {
+    return this.store.getState('search.model') ?? null;
+  }
+
+  private async loadSpec(spec: ModelSpec): Promise<void> {
+    if (!this.o.worker.hasModel(spec.id)) await this.o.worker.load(spec);
+    this.specs.set(spec.id, spec);
+    await this.o.vectors.ensureCollection({
+      name: collectionFor(spec.id),
+      dimension: spec.params.dimension,
+      distance: 'cosine',
+    });
+  }
+
+  private async searchSpec(): Promise<ModelSpec | undefined> {
+    const id = this.searchModelId;
+    if (!id) {
+      try {
+        return await this.ensureModel();
+      } catch {
+        return undefined;
+      }
+    }
+    const known = this.specs.get(id);
+    if (known) return known;
+    const target = await this.ensureModel().catch(() => undefined);
+    if (target?.id === id) return target;
+    const spec = await this.o.models.byId?.(id);
+    if (!spec) return undefined;
+    await this.loadSpec(spec);
+    return spec;
+  }
+
+  private startReembed(spec: ModelSpec, from: string): void {
+    if (this.reembedState?.to === spec.id) return;
+    const total = this.db.prepare('SELECT count(*) FROM chunks').pluck().get() as number;
+    this.reembedState = { from, to: spec.id, done: 0, total };
+    this.o.log?.info({ from, to: spec.id, chunks: total }, 'knowledge: re-embedding for a new model');
+    const previous = this.reembedRun ?? Promise.resolve();
+    this.reembedRun = previous
+      .then(() => this.reembed(spec, from))
+      .catch((e: unknown) => this.o.log?.warn({ err: e }, 'knowledge: re-embedding stopped'));
+  }
+
+  private async reembed(spec: ModelSpec, from: string): Promise<void> {
+    const batch = this.o.reembedBatch ?? 128;
+    const missing = this.db.prepare(
+      `SELECT c.id, c.text, c.document_id FROM chunks c
+       WHERE NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.chunk_id = c.id AND v.model_id = ?)
+       ORDER BY c.id LIMIT ?`,
+    );
+    const ins = this.db.prepare(
+      `INSERT OR REPLACE INTO chunk_vectors (chunk_id, model_id, vector)
+       SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM chunks WHERE id = ?)`,
+    );
+    for (;;) {
+      if (this.disposed || this.reembedState?.to !== spec.id) return;
+      const rows = missing.all(spec.id, batch) as Array<{ id: number; text: string; document_id: number }>;
+      if (rows.length === 0) break;
+      const vectors = await this.o.worker.embed(
+        spec.id,
+        rows.map((r) => r.text),
+        'document',
+      );
+      if (this.disposed) return;
+      const docs = new Set<number>();
+      this.db.transaction(() => {
+        rows.forEach((r, i) => {
+          ins.run(r.id, spec.id, vectorToBlob(vectors[i]!), r.id);
+          docs.add(r.document_id);
+          this.store.markVectorSync(r.document_id);
+        });
+      })();
+      await this.syncDocuments([...docs]);
+      this.reembedState.done += rows.length;
+      this.scheduleEmit();
+    }
+    // Complete: searches move to the new collection, the old vectors go.
+    this.store.setState('search.model', spec.id);
+    this.reembedState = undefined;
+    this.o.events?.emit('knowledge.changed', { kind: 'model', documentIds: [] });
+    if (from !== spec.id) {
+      await this.o.vectors
+        .dropCollection(collectionFor(from))
+        .catch((e: unknown) => this.o.log?.warn({ err: e }, 'knowledge: could not drop the old collection'));
+      this.db.prepare('DELETE FROM chunk_vectors WHERE model_id = ?').run(from);
+      this.specs.delete(from);
+      await this.o.worker.unload(from).catch(() => undefined);
+    }
+    this.o.log?.info({ model: spec.id }, 'knowledge: re-embedding complete; searches use the new model');
+    this.scheduleEmit();
+  }
+
+  // ---- import and the queue ----------------------------------------------------------------------
+
+  async import(paths: readonly string[], tags: readonly string[] = []): Promise<ImportResult> {
+    this.assertOpen();
+    const batchId = randomUUID();
+    const files = new Map<string, number>();
+    const missing: string[] = [];
+    let ignored = 0;
+    const walk = async (dir: string, depth: number): Promise<void> => {
+      if (depth > 64 || files.size >= MAX_FILES_PER_IMPORT) return;
+      let entries: fs.Dirent[];
+      try {
+        entries = await fs.promises.readdir(dir, { withFileTypes: true });
+      } catch {
+        missing.push(dir);
+        return;
+      }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const e of entries) {
+        if (e.name.startsWith('.')) continue;
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) await walk(full, depth + 1);
+        else if (e.isFile() || e.isSymbolicLink()) {
+          if (!extensionFormat(full)) {
+            ignored++;
+            continue;
+          }
+          const st = await fs.promises.stat(full).catch(() => undefined);
+          if (st?.isFile() && files.size < MAX_FILES_PER_IMPORT) files.set(full, st.size);
+        }
+      }
+    };
+    for (const raw of paths) {
+      if (!path.isAbsolute(raw)) throw new AppError('INVALID_INPUT', `Paths must be absolute: ${raw}`);
+      const p = path.resolve(raw);
+      const st = await fs.promises.stat(p).catch(() => undefined);
+      if (!st) missing.push(raw);
+      else if (st.isDirectory()) await walk(p, 0);
+      else if (st.isFile()) files.set(p, st.size);
+      else missing.push(raw);
+    }
+    const now = Date.now();
+    const ins = this.db.prepare(
+      `INSERT OR IGNORE INTO ingest_jobs (path, batch_id, state, bytes, tags, enqueued_at)
+       VALUES (?, ?, 'queued', ?, ?, ?)`,
+    );
+    let queued = 0;
+    const tagJson = JSON.stringify([...new Set(tags)]);
+    const wasIdle = this.isIdle();
+    this.db.transaction(() => {
+      for (const [p, size] of files) queued += ins.run(p, batchId, size, tagJson, now).changes;
+    })();
+    if (wasIdle && queued > 0) this.newSession();
+    this.pump();
+    this.scheduleEmit();
+    return { batchId, queued, alreadyQueued: files.size - queued, ignored, missing };
+  }
+
+  pause(): IngestStatus {
+    this.paused = true;
+    this.store.setState('ingest.paused', '1');
+    for (const a of this.active.values()) {
+      a.reason = 'pause';
+      a.controller.abort();
+    }
+    this.scheduleEmit();
+    return this.status();
+  }
+
+  resume(): IngestStatus {
+    this.paused = false;
+    this.store.setState('ingest.paused', undefined);
+    this.pump();
+    this.scheduleEmit();
+    return this.status();
+  }
+
+  /** Cancels one job, one batch, or (neither given) everything queued or running. */
+  cancel(target: { batchId?: string; jobId?: number } = {}): { cancelled: number } {
+    const where =
+      target.jobId !== undefined ? 'id = ?' : target.batchId !== undefined ? 'batch_id = ?' : '1 = 1';
+    const args =
+      target.jobId !== undefined ? [target.jobId] : target.batchId !== undefined ? [target.batchId] : [];
+    const now = Date.now();
+    const queued = this.db
+      .prepare(`SELECT * FROM ingest_jobs WHERE state IN ('queued', 'paused') AND ${where}`)
+      .all(...args) as JobRow[];
+    this.db
+      .prepare(
+        `UPDATE ingest_jobs SET state = 'cancelled', stage = NULL, finished_at = ?
+         WHERE state IN ('queued', 'paused') AND ${where}`,
+      )
+      .run(now, ...args);
+    for (const j of queued) this.markDirty({ ...j, state: 'cancelled', stage: null });
+    const running = this.db
+      .prepare(`SELECT id FROM ingest_jobs WHERE state = 'running' AND ${where}`)
+      .pluck()
+      .all(...args) as number[];
+    for (const id of running) {
+      const a = this.active.get(id);
+      if (a) {
+        a.reason = 'cancel';
+        a.controller.abort();
+      }
+    }
+    this.scheduleEmit();
+    this.checkIdle();
+    return { cancelled: queued.length + running.length };
+  }
+
+  /** Queues a failed or cancelled job again. */
+  retry(jobId: number): IngestJob {
+    const j = this.store.job(jobId);
+    if (!j) throw new AppError('NOT_FOUND', `No ingest job ${jobId}.`);
+    if (j.state !== 'failed' && j.state !== 'cancelled')
+      throw new AppError(
+        'CONFLICT',
+        `Job ${jobId} is ${j.state}; only failed or cancelled jobs can be retried.`,
+      );
+    const wasIdle = this.isIdle();
+    try {
+      this.db
+        .prepare(
+          `UPDATE ingest_jobs SET state = 'queued', stage = NULL, error = NULL, error_reason = NULL,
+             finished_at = NULL, enqueued_at = ? WHERE id = ?`,
+        )
+        .run(Date.now(), jobId);
+    } catch (e) {
+      if (String(e).includes('UNIQUE')) throw new AppError('CONFLICT', 'This file is already queued.');
+      throw e;
+    }
+    if (wasIdle) this.sessionStart = Math.min(this.sessionStart, jobId);
+    const row = this.store.job(jobId)!;
+    this.markDirty(row);
+    this.pump();
+    return toJob(row);
+  }
+
+  status(): IngestStatus {
+    const jobs = this.db
+      .prepare(
+        `SELECT * FROM ingest_jobs j WHERE id >= ?
+           OR (state = 'failed' AND NOT EXISTS (SELECT 1 FROM ingest_jobs k WHERE k.path = j.path AND k.id > j.id))
+         ORDER BY id LIMIT 5000`,
+      )
+      .all(this.sessionStart) as JobRow[];
+    return {
+      paused: this.paused,
+      active: this.active.size > 0,
+      totals: this.totals(),
+      jobs: jobs.map(toJob),
+      modelId: this.searchModelId,
+      reembed: this.reembedStatus(),
+    };
+  }
+
+  private reembedStatus(): IngestStatus['reembed'] {
+    const r = this.reembedState;
+    return r ? { fromModel: r.from, toModel: r.to, done: r.done, total: r.total } : null;
+  }
+
+  private totals(): IngestTotals {
+    const rows = this.db
+      .prepare(
+        `SELECT state, outcome, count(*) AS n, sum(bytes) AS bytes, sum(chunks) AS chunks
+         FROM ingest_jobs WHERE id >= ? GROUP BY state, outcome`,
+      )
+      .all(this.sessionStart) as Array<{
+      state: string;
+      outcome: string | null;
+      n: number;
+      bytes: number;
+      chunks: number;
+    }>;
+    const t: IngestTotals = {
+      files: 0,
+      queued: 0,
+      running: 0,
+      done: 0,
+      skipped: 0,
+      failed: 0,
+      cancelled: 0,
+      bytesTotal: 0,
+      bytesDone: 0,
+      chunks: 0,
+      chunksPerSecond: 0,
+      etaMs: null,
+    };
+    for (const r of rows) {
+      t.files += r.n;
+      t.bytesTotal += r.bytes;
+      t.chunks += r.chunks;
+      if (r.state === 'queued' || r.state === 'paused') t.queued += r.n;
+      else if (r.state === 'running') t.running += r.n;
+      else {
+        t.bytesDone += r.bytes;
+        if (r.state === 'done' && r.outcome === 'skipped') t.skipped += r.n;
+        else if (r.state === 'done') t.done += r.n;
+        else if (r.state === 'failed') t.failed += r.n;
+        else if (r.state === 'cancelled') t.cancelled += r.n;
+      }
+    }
+    const now = Date.now();
+    this.samples = this.samples.filter((s) => now - s.t <= 10_000);
+    if (this.samples.length > 0) {
+      const span = Math.max(1000, now - Math.max(this.samples[0]!.t - 1000, this.sessionStartedAt));
+      t.chunksPerSecond = (this.samples.reduce((n, s) => n + s.chunks, 0) * 1000) / span;
+    }
+    const elapsed = now - this.sessionStartedAt;
+    if (t.bytesDone > 0 && elapsed > 0 && t.queued + t.running > 0) {
+      t.etaMs = Math.round(((t.bytesTotal - t.bytesDone) * elapsed) / t.bytesDone);
+    } else if (t.queued + t.running === 0) t.etaMs = 0;
+    return t;
+  }
+
+  private newSession(): void {
+    const first = this.db
+      .prepare("SELECT min(id) FROM ingest_jobs WHERE state IN ('queued', 'running', 'paused')")
+      .pluck()
+      .get() as number | null;
+    const max = (this.db.prepare('SELECT max(id) FROM ingest_jobs').pluck().get() as number | null) ?? 0;
+    this.sessionStart = first ?? max + 1;
+    this.sessionStartedAt = Date.now();
+    this.samples = [];
+  }
+
+  private isIdle(): boolean {
+    if (this.active.size > 0) return false;
+    return (
+      this.db.prepare("SELECT 1 FROM ingest_jobs WHERE state IN ('queued', 'running') LIMIT 1").get() ===
+      undefined
+    );
+  }
+
+  private checkIdle(): void {
+    if (!this.isIdle() && !(this.paused && this.active.size === 0)) return;
+    if (!this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private pump(): void {
+    if (this.disposed || !this.started || this.paused || this.o.autoStart === false) {
+      this.checkIdle();
+      return;
+    }
+    const concurrency = Math.max(1, this.o.concurrency ?? 2);
+    const claim = this.db.prepare(
+      "UPDATE ingest_jobs SET state = 'running', stage = 'queued', attempts = attempts + 1, started_at = ? WHERE id = ?",
+    );
+    while (this.active.size < concurrency) {
+      const activeIds = JSON.stringify([...this.active.keys()]);
+      const job = this.db
+        .prepare(
+          `SELECT * FROM ingest_jobs WHERE state = 'queued' AND id NOT IN (SELECT value FROM json_each(?))
+           ORDER BY id LIMIT 1`,
+        )
+        .get(activeIds) as JobRow | undefined;
+      if (!job) break;
+      claim.run(Date.now(), job.id);
+      const controller = new AbortController();
+      const entry: ActiveJob = { controller, done: Promise.resolve() };
+      this.active.set(job.id, entry);
+      const row = { ...job, state: 'running' as const, stage: 'queued', attempts: job.attempts + 1 };
+      this.markDirty(row);
+      entry.done = this.runJob(row, entry)
+        .catch((e: unknown) => this.o.log?.warn({ err: e, path: job.path }, 'knowledge: job crashed'))
+        .finally(() => {
+          this.active.delete(job.id);
+          this.pump();
+        });
+    }
+    if (this.active.size === 0) {
+      this.flushEmit();
+      this.checkIdle();
+    }
+  }
+
+  private async runJob(job: JobRow, entry: ActiveJob): Promise<void> {
+    const signal = entry.controller.signal;
+    let spec: ModelSpec;
+    try {
+      spec = await this.ensureModel();
+    } catch (e) {
+      this.finishFailed(job, e);
+      return;
+    }
+    const existing = this.store.documentByPath(job.path);
+    const knownHash =
+      existing && existing.status === 'indexed' && existing.deleted_at === null && existing.content_hash
+        ? existing.content_hash
+        : undefined;
+    const onStage = (stage: IngestStage, chunks?: number): void => {
+      if (signal.aborted) return;
+      job.stage = stage;
+      if (chunks !== undefined) job.chunks = chunks;
+      this.db.prepare('UPDATE ingest_jobs SET stage = ? WHERE id = ?').run(stage, job.id);
+      this.markDirty(job);
+    };
+    try {
+      const res = await this.o.worker.ingest(
+        {
+          modelId: spec.id,
+          path: job.path,
+          knownHash,
+          maxBytes: this.o.maxBytes,
+          chunking: {
+            maxTokens: this.o.chunkMaxTokens ?? spec.params.maxTokens,
+            overlapTokens: this.o.chunkOverlapTokens ?? 32,
+          },
+        },
+        onStage,
+        signal,
+      );
+      if (signal.aborted) throw new AppError('CANCELLED', 'Cancelled.');
+      const now = Date.now();
+      const finish = this.db.prepare(
+        `UPDATE ingest_jobs SET state = 'done', stage = 'done', outcome = ?, chunks = ?, document_id = ?,
+           bytes = ?, error = NULL, error_reason = NULL, finished_at = ? WHERE id = ?`,
+      );
+      let documentId: number;
+      if (res.skipped) {
+        documentId = existing!.id;
+        finish.run('skipped', existing!.chunk_count, documentId, res.size, now, job.id);
+        job.outcome = 'skipped';
+        job.chunks = existing!.chunk_count;
+      } else {
+        const tags = JSON.parse(job.tags) as string[];
+        documentId = this.db
+          .transaction(() => {
+            const id = this.store.writeDocument(
+              { path: job.path, size: res.size, mtimeMs: res.mtimeMs, hash: res.hash },
+              {
+                title: res.title ?? path.basename(job.path),
+                mime: res.mime ?? 'text/plain',
+                format: res.format ?? 'text',
+                meta: res.meta ?? {},
+                warnings: res.warnings ?? [],
+                chunks: res.chunks ?? [],
+                vectors: res.vectors ?? new Float32Array(),
+                dimension: res.dimension ?? spec.params.dimension,
+              },
+              spec.id,
+              tags,
+              now,
+            );
+            finish.run('indexed', res.chunks?.length ?? 0, id, res.size, now, job.id);
+            return id;
+          })
+          .immediate();
+        job.outcome = 'indexed';
+        job.chunks = res.chunks?.length ?? 0;
+        this.samples.push({ t: now, chunks: job.chunks });
+      }
+      job.state = 'done';
+      job.stage = 'done';
+      job.document_id = documentId;
+      this.markDirty(job);
+      if (!res.skipped) {
+        await this.syncDocuments([documentId]);
+        this.o.events?.emit('knowledge.changed', { kind: 'indexed', documentIds: [documentId] });
+      }
+    } catch (e) {
+      if (signal.aborted) {
+        const reason = entry.reason ?? 'cancel';
+        const state = reason === 'cancel' ? 'cancelled' : 'queued';
+        this.db
+          .prepare(
+            `UPDATE ingest_jobs SET state = ?, stage = NULL, finished_at = ?,
+               attempts = CASE WHEN ? = 'queued' THEN max(0, attempts - 1) ELSE attempts END WHERE id = ?`,
+          )
+          .run(state, state === 'cancelled' ? Date.now() : null, state, job.id);
+        this.markDirty({ ...job, state, stage: null });
+        return;
+      }
+      this.finishFailed(job, e);
+    }
+  }
+
+  private finishFailed(job: JobRow, e: unknown): void {
+    const message = isAppError(e) ? e.message : `Unexpected error: ${(e as Error)?.message ?? String(e)}`;
+    const reason = e instanceof WorkerError && e.failure.reason ? e.failure.reason : 'OTHER';
+    if (!isAppError(e)) this.o.log?.warn({ err: e, path: job.path }, 'knowledge: file failed unexpectedly');
+    const now = Date.now();
+    this.db.transaction(() => {
+      const docId = this.store.writeFailure(job.path, job.bytes, message, reason, now);
+      this.db
+        .prepare(
+          `UPDATE ingest_jobs SET state = 'failed', stage = NULL, error = ?, error_reason = ?, document_id = ?,
+             finished_at = ? WHERE id = ?`,
+        )
+        .run(message, reason, docId, now, job.id);
+    })();
+    this.markDirty({ ...job, state: 'failed', stage: null, error: message });
+  }
+
+  // ---- vector index sync -------------------------------------------------------------------------
+
+  /** Brings the derived vector index up to date for every document marked in `vector_sync`. */
+  syncPendingVectors(): Promise<void> {
+    return this.syncDocuments(this.store.pendingVectorSync());
+  }
+
+  private syncDocuments(ids: readonly number[]): Promise<void> {
+    const run = this.syncing.then(async () => {
+      const models = new Set<string>();
+      const active = this.searchModelId;
+      if (active) models.add(active);
+      if (this.targetSpec) models.add(this.targetSpec.id);
+      if (this.reembedState) models.add(this.reembedState.to);
+      for (const id of ids) {
+        try {
+          for (const m of models) {
+            const coll = collectionFor(m);
+            const items = this.store.vectorItems(id, m);
+            if (items.length > 0) {
+              await this.o.vectors.ensureCollection({
+                name: coll,
+                dimension: items[0]!.vector.length,
+                distance: 'cosine',
+              });
+            }
+            await this.o.vectors.deleteByDocument(coll, id).catch((e: unknown) => {
+              if (!(isAppError(e) && e.code === 'NOT_FOUND')) throw e;
+            });
+            if (items.length > 0) await this.o.vectors.upsert(coll, items);
+          }
+          this.store.clearVectorSync(id);
+        } catch (e) {
+          this.o.log?.warn(
+            { err: e, documentId: id },
+            'knowledge: vector index update failed; retried on next start',
+          );
+        }
+      }
+    });
+    this.syncing = run.catch(() => undefined);
+    return run;
+  }
+
+  // ---- library -----------------------------------------------------------------------------------
+
+  documents(q: {
+    offset?: number;
+    limit?: number;
+    sort?: 'name' | 'updated' | 'size' | 'status' | 'chunks' | 'type';
+    order?: 'asc' | 'desc';
+    query?: string;
+  }): { total: number; items: DocumentSummary[] } {
+    const column = {
+      name: 'name COLLATE NOCASE',
+      updated: 'updated_at',
+      size: 'size',
+      status: 'status',
+      chunks: 'chunk_count',
+      type: 'format',
+    }[q.sort ?? 'updated'];
+    const order =
+      (q.order ?? (q.sort === 'name' || q.sort === 'type' ? 'asc' : 'desc')) === 'asc' ? 'ASC' : 'DESC';
+    const where = ['deleted_at IS NULL'];
+    const args: unknown[] = [];
+    if (q.query?.trim()) {
+      where.push(
+        "(instr(lower(name), ?) > 0 OR instr(lower(coalesce(title, '')), ?) > 0 OR instr(lower(path), ?) > 0)",
+      );
+      const s = q.query.trim().toLowerCase();
+      args.push(s, s, s);
+    }
+    const w = where.join(' AND ');
+    const total = this.db
+      .prepare(`SELECT count(*) FROM documents WHERE ${w}`)
+      .pluck()
+      .get(...args) as number;
+    const rows = this.db
+      .prepare(`SELECT * FROM documents WHERE ${w} ORDER BY ${column} ${order}, id ${order} LIMIT ? OFFSET ?`)
+      .all(...args, q.limit ?? 50, q.offset ?? 0) as DocumentRow[];
+    return { total, items: rows.map(toSummary) };
+  }
+
+  document(id: number): DocumentDetail {
+    const d = this.store.detail(id);
+    if (!d) throw new AppError('NOT_FOUND', `No document ${id}.`);
+    return d;
+  }
+
+  /** Soft delete: hidden from search and the Library at once, restorable until the grace period ends. */
+  delete(ids: readonly number[]): { deleted: number; purgeAt: number } {
+    const now = Date.now();
+    const grace = this.o.purgeGraceMs ?? 60_000;
+    let deleted = 0;
+    const paths: string[] = [];
+    this.db.transaction(() => {
+      const upd = this.db.prepare('UPDATE documents SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL');
+      for (const id of ids) {
+        if (upd.run(now, id).changes > 0) {
+          deleted++;
+          paths.push(this.store.document(id)!.path);
+        }
+      }
+    })();
+    // A file still waiting in the queue would bring the document back: cancel it.
+    for (const p of paths) {
+      const j = this.db
+        .prepare("SELECT id FROM ingest_jobs WHERE path = ? AND state IN ('queued', 'running')")
+        .pluck()
+        .get(p) as number | undefined;
+      if (j !== undefined) this.cancel({ jobId: j });
+    }
+    if (deleted > 0) {
+      this.o.events?.emit('knowledge.changed', { kind: 'deleted', documentIds: [...ids] });
+      this.schedulePurge(grace + 50);
+    }
+    return { deleted, purgeAt: now + grace };
+  }
+
+  restore(ids: readonly number[]): { restored: number } {
+    let restored = 0;
+    this.db.transaction(() => {
+      const upd = this.db.prepare(
+        'UPDATE documents SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL',
+      );
+      for (const id of ids) restored += upd.run(id).changes;
+    })();
+    if (restored > 0) this.o.events?.emit('knowledge.changed', { kind: 'restored', documentIds: [...ids] });
+    return { restored };
+  }
+
+  /** Removes documents deleted longer ago than the grace period (chunks, vectors and FTS go with them). */
+  async purgeExpired(now = Date.now()): Promise<number> {
+    const grace = this.o.purgeGraceMs ?? 60_000;
+    const ids = this.db
+      .prepare('SELECT id FROM documents WHERE deleted_at IS NOT NULL AND deleted_at <= ?')
+      .pluck()
+      .all(now - grace) as number[];
+    if (ids.length > 0) {
+      this.db.transaction(() => {
+        const del = this.db.prepare('DELETE FROM documents WHERE id = ?');
+        for (const id of ids) {
+          del.run(id);
+          this.store.markVectorSync(id);
+        }
+      })();
+      await this.syncDocuments(ids);
+      this.o.events?.emit('knowledge.changed', { kind: 'purged', documentIds: ids });
+    }
+    const next = this.db
+      .prepare('SELECT min(deleted_at) FROM documents WHERE deleted_at IS NOT NULL')
+      .pluck()
+      .get() as number | null;
+    if (next !== null) this.schedulePurge(Math.max(50, next + grace - Date.now() + 50));
+    return ids.length;
+  }
+
+  private schedulePurge(ms: number): void {
+    if (this.disposed) return;
+    if (this.purgeTimer) clearTimeout(this.purgeTimer);
+    this.purgeTimer = setTimeout(() => {
+      this.purgeTimer = undefined;
+      void this.purgeExpired();
+    }, ms);
+    this.purgeTimer.unref();
+  }
+
+  /** Indexes documents again (all when no ids are given), even if their files did not change. */
+  async reindex(ids?: readonly number[]): Promise<ImportResult> {
+    const rows = (
+      ids
+        ? ids.map((id) => this.store.document(id)).filter((d): d is DocumentRow => d !== undefined)
+        : (this.db.prepare('SELECT * FROM documents').all() as DocumentRow[])
+    ).filter((d) => d.deleted_at === null);
+    if (ids && rows.length === 0) throw new AppError('NOT_FOUND', 'None of these documents exists.');
+    // Forget the content hash so the unchanged-file shortcut does not apply.
+    this.db.transaction(() => {
+      const upd = this.db.prepare('UPDATE documents SET content_hash = NULL WHERE id = ?');
+      for (const d of rows) upd.run(d.id);
+    })();
+    return this.import(rows.map((d) => d.path));
+  }
+
+  // ---- search ------------------------------------------------------------------------------------
+
+  async search(input: SearchInput): Promise<SearchResult> {
+    const t0 = performance.now();
+    const q = SearchInputSchema.parse(input);
+    const parsed = toFtsQuery(q.query);
+    const legK = Math.min(1000, Math.max(60, q.k * 4));
+    const notes: string[] = [];
+    const filters = q.filters;
+
+    // Start the query embedding first: it runs in the worker while the keyword leg runs here.
+    let embedMs = 0;
+    let vectorMs = 0;
+    let spec: ModelSpec | undefined;
+    let vectorHits: Promise<Array<{ id: number; score: number }>> = Promise.resolve([]);
+    if (q.mode !== 'keyword') {
+      spec = await this.searchSpec();
+      if (!spec) notes.push('No embedding model is available: only the keyword leg ran.');
+      else {
+        const s = spec;
+        vectorHits = (async () => {
+          const te = performance.now();
+          const [vec] = await this.o.worker.embed(s.id, [q.query], 'query');
+          embedMs = performance.now() - te;
+          const tv = performance.now();
+          const hits = await this.o.vectors.search(collectionFor(s.id), vec!, {
+            k: legK,
+            filter: toVectorFilter(filters),
+          });
+          vectorMs = performance.now() - tv;
+          return hits;
+        })();
+      }
+    }
+    const tk = performance.now();
+    let keyword: Array<{ id: number; score: number }> = [];
+    if (q.mode !== 'vector') {
+      if (parsed.fts) keyword = this.keywordLeg(parsed.fts, filters, legK);
+      else notes.push('The query has no searchable words for the keyword leg.');
+    }
+    const keywordMs = performance.now() - tk;
+    let vector = await vectorHits;
+
+    // Drop vector hits whose chunk is gone or whose document is deleted (a derived index may lag).
+    if (vector.length > 0) {
+      const live = new Set(
+        this.db
+          .prepare(
+            `SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id
+             WHERE c.id IN (SELECT value FROM json_each(?)) AND d.deleted_at IS NULL`,
+          )
+          .pluck()
+          .all(JSON.stringify(vector.map((h) => h.id))) as number[],
+      );
+      vector = vector.filter((h) => live.has(h.id));
+    }
+
+    const kwRank = new Map(keyword.map((h, i) => [h.id, i + 1]));
+    const vecRank = new Map(vector.map((h, i) => [h.id, i + 1]));
+    const bm25 = new Map(keyword.map((h) => [h.id, h.score]));
+    const cos = new Map(vector.map((h) => [h.id, h.score]));
+    let ranked: Array<{ id: number; score: number }>;
+    if (q.mode === 'keyword') ranked = keyword.map((h) => ({ id: h.id, score: -h.score }));
+    else if (q.mode === 'vector') ranked = vector;
+    else {
+      const fused = reciprocalRankFusion([keyword.map((h) => h.id), vector.map((h) => h.id)], RRF_K);
+      ranked = [...fused.entries()]
+        .map(([id, score]) => ({ id, score }))
+        .sort((a, b) => b.score - a.score || a.id - b.id);
+    }
+    const top = ranked.slice(0, q.k);
+    const hits = this.hydrate(top, parsed, kwRank, vecRank, bm25, cos);
+    return {
+      query: q.query,
+      mode: q.mode,
+      hits,
+      ftsQuery: parsed.fts,
+      modelId: spec?.id ?? null,
+      timings: { keywordMs, embedMs, vectorMs, totalMs: performance.now() - t0 },
+      notes,
+    };
+  }
+
+  private keywordLeg(
+    fts: string,
+    filters: SearchFilters | undefined,
+    k: number,
+  ): Array<{ id: number; score: number }> {
+    const where: string[] = ['chunks_fts MATCH ?', 'd.deleted_at IS NULL'];
+    const args: unknown[] = [fts];
+    if (filters?.fileTypes) {
+      where.push('d.format IN (SELECT value FROM json_each(?))');
+      args.push(JSON.stringify(filters.fileTypes));
+    }
+    if (filters?.folders) {
+      const folders = filters.folders.map(normalizeFolder);
+      where.push(
+        `EXISTS (SELECT 1 FROM json_each(?) f WHERE d.folder = f.value OR substr(d.folder, 1, length(f.value) + 1) = f.value || '/' OR f.value = '/')`,
+      );
+      args.push(JSON.stringify(folders));
+    }
+    if (filters?.dateFrom !== undefined) {
+      where.push('d.mtime >= ?');
+      args.push(filters.dateFrom);
+    }
+    if (filters?.dateTo !== undefined) {
+      where.push('d.mtime <= ?');
+      args.push(filters.dateTo);
+    }
+    if (filters?.tags) {
+      where.push(
+        'EXISTS (SELECT 1 FROM json_each(d.tags) t WHERE t.value IN (SELECT value FROM json_each(?)))',
+      );
+      args.push(JSON.stringify(filters.tags));
+    }
+    return this.db
+      .prepare(
+        `SELECT f.rowid AS id, bm25(chunks_fts) AS score
+         FROM chunks_fts f JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.id = c.document_id
+         WHERE ${where.join(' AND ')} ORDER BY score LIMIT ?`,
+      )
+      .all(...args, k) as Array<{ id: number; score: number }>;
+  }
+
+  private hydrate(
+    top: Array<{ id: number; score: number }>,
+    parsed: { fts: string; terms: string[] },
+    kwRank: Map<number, number>,
+    vecRank: Map<number, number>,
+    bm25: Map<number, number>,
+    cos: Map<number, number>,
+  ): SearchHit[] {
+    if (top.length === 0) return [];
+    const ids = JSON.stringify(top.map((t) => t.id));
+    const rows = this.db
+      .prepare(
+        `SELECT c.*, d.name AS d_name, d.title AS d_title, d.path AS d_path, d.format AS d_format
+         FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(ids) as Array<
+      ChunkRow & { d_name: string; d_title: string | null; d_path: string; d_format: string | null }
+    >;
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const snippets = new Map<number, string>();
+    const kwIds = top.filter((t) => kwRank.has(t.id)).map((t) => t.id);
+    if (kwIds.length > 0 && parsed.fts) {
+      const sn = this.db
+        .prepare(
+          `SELECT rowid AS id, snippet(chunks_fts, 0, char(2), char(3), '…', 40) AS s FROM chunks_fts
+           WHERE chunks_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))`,
+        )
+        .all(parsed.fts, JSON.stringify(kwIds)) as Array<{ id: number; s: string }>;
+      for (const r of sn) snippets.set(r.id, r.s);
+    }
+    const hits: SearchHit[] = [];
+    for (const t of top) {
+      const r = byId.get(t.id);
+      if (!r) continue;
+      const marked = snippets.get(t.id);
+      hits.push({
+        chunkId: r.id,
+        score: t.score,
+        snippet: marked !== undefined ? markedToSpans(marked) : highlightTerms(r.text, parsed.terms),
+        text: r.text,
+        citation: {
+          documentId: r.document_id,
+          name: r.d_name,
+          title: r.d_title,
+          path: r.d_path,
+          format: (r.d_format as SearchHit['citation']['format']) ?? null,
+          page: r.page,
+          headingPath: JSON.parse(r.heading_path) as string[],
+          chunkOrdinal: r.ordinal,
+          charStart: r.char_start,
+          charEnd: r.char_end,
+        },
+        ranks: { keyword: kwRank.get(t.id) ?? null, vector: vecRank.get(t.id) ?? null },
+        legScores: { bm25: bm25.get(t.id) ?? null, cosine: cos.get(t.id) ?? null },
+      });
+    }
+    return hits;
+  }
+
+  // ---- progress events ---------------------------------------------------------------------------
+
+  private markDirty(
+    j: Pick<JobRow, 'id' | 'path' | 'state' | 'stage' | 'chunks' | 'outcome' | 'error'>,
+  ): void {
+    this.dirty.set(j.id, {
+      jobId: j.id,
+      path: j.path,
+      state: j.state,
+      stage: j.stage,
+      chunks: j.chunks,
+      outcome: j.outcome,
+      error: j.error,
+    });
+    this.scheduleEmit();
+  }
+
+  private scheduleEmit(): void {
+    if (!this.o.events || this.emitTimer || this.disposed) return;
+    const interval = this.o.progressIntervalMs ?? 200;
+    const wait = Math.max(0, this.lastEmit + interval - Date.now());
+    this.emitTimer = setTimeout(() => {
+      this.emitTimer = undefined;
+      this.flushEmit();
+    }, wait);
+    this.emitTimer.unref();
+  }
+
+  private flushEmit(): void {
+    if (!this.o.events || this.disposed) return;
+    if (this.emitTimer) {
+      clearTimeout(this.emitTimer);
+      this.emitTimer = undefined;
+    }
+    const files = [...this.dirty.values()];
+    this.dirty.clear();
+    this.lastEmit = Date.now();
+    this.o.events.emit('ingest.progress', {
+      files,
+      totals: this.totals(),
+      paused: this.paused,
+      active: this.active.size > 0,
+      reembed: this.reembedStatus(),
+    });
+  }
+
+  private assertOpen(): void {
+    if (this.disposed) throw new AppError('UNAVAILABLE', 'The knowledge base is closed.');
+  }
+}
+
+function toVectorFilter(f: SearchFilters | undefined): VectorFilter | undefined {
+  if (!f) return undefined;
+  const out: VectorFilter = {};
+  if (f.fileTypes) out.fileTypes = f.fileTypes;
+  if (f.folders) out.folders = f.folders.map(normalizeFolder);
+  if (f.dateFrom !== undefined) out.dateFrom = f.dateFrom;
+  if (f.dateTo !== undefined) out.dateTo = f.dateTo;
+  if (f.tags) out.tags = f.tags;
+  return Object.keys(out).length > 0 ? out : undefined;
+}

@@ -1,0 +1,206 @@
+/**
+ * The main thread's handle on the knowledge worker (parse + chunk + embed off the main thread).
+ * Requests are matched to replies by id; vectors come back as transferred Float32Arrays. If the
+ * worker dies (a native crash, an out-of-memory file), every pending request fails with UNAVAILABLE
+ * and the next request starts a fresh worker with the same models loaded.
+ */
+import os from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import { AppError } from '../../../shared/ipc/result';
+import type { EmbedKind } from '../inference/embedder';
+import { createWorker } from '../../workers/createWorker';
+import type {
+  ChunkingOptions,
+  FromWorker,
+  IngestStage,
+  IngestedFile,
+  ModelSpec,
+  ToWorker,
+  WorkerFailure,
+} from '../../workers/knowledgeProtocol';
+
+export interface KnowledgeWorkerOptions {
+  /** onnxruntime intra-op threads; default: every core (`os.availableParallelism()`). */
+  threads?: number;
+  /** Texts per embedding batch (default 32) and padded tokens per batch (default 8192). */
+  maxBatch?: number;
+  maxBatchTokens?: number;
+}
+
+export class WorkerError extends AppError {
+  constructor(readonly failure: WorkerFailure) {
+    super(failure.code, failure.message);
+    this.name = 'WorkerError';
+  }
+}
+
+interface PendingCall {
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  onStage?: (stage: IngestStage, chunks?: number) => void;
+}
+
+export interface IngestRequest {
+  modelId: string;
+  path: string;
+  knownHash?: string;
+  maxBytes?: number;
+  chunking: ChunkingOptions;
+}
+
+export class KnowledgeWorkerClient {
+  private worker: Worker | undefined;
+  private ready: Promise<void> | undefined;
+  private readonly pending = new Map<number, PendingCall>();
+  private readonly models = new Map<string, ModelSpec>();
+  private nextId = 1;
+  private disposed = false;
+
+  constructor(private readonly options: KnowledgeWorkerOptions = {}) {}
+
+  get threads(): number {
+    return this.options.threads ?? Math.max(1, os.availableParallelism());
+  }
+
+  /** Loads an embedding model (and its tokenizer for chunking) into the worker. */
+  async load(model: ModelSpec): Promise<void> {
+    this.models.set(model.id, model);
+    await this.call({ t: 'load', id: 0, model });
+  }
+
+  async unload(modelId: string): Promise<void> {
+    this.models.delete(modelId);
+    if (this.worker) await this.call({ t: 'unload', id: 0, modelId });
+  }
+
+  hasModel(modelId: string): boolean {
+    return this.models.has(modelId);
+  }
+
+  async embed(
+    modelId: string,
+    texts: string[],
+    kind: EmbedKind,
+    signal?: AbortSignal,
+  ): Promise<Float32Array[]> {
+    const dim = this.models.get(modelId)?.params.dimension;
+    if (!dim) throw new AppError('UNAVAILABLE', `The embedding model ${modelId} is not loaded.`);
+    const packed = (await this.call({ t: 'embed', id: 0, modelId, texts, kind }, signal)) as Float32Array;
+    const out: Float32Array[] = [];
+    for (let i = 0; i < texts.length; i++) out.push(packed.subarray(i * dim, (i + 1) * dim));
+    return out;
+  }
+
+  ingest(
+    req: IngestRequest,
+    onStage?: (stage: IngestStage, chunks?: number) => void,
+    signal?: AbortSignal,
+  ): Promise<IngestedFile> {
+    return this.call({ t: 'ingest', id: 0, ...req }, signal, onStage) as Promise<IngestedFile>;
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const w = this.worker;
+    this.worker = undefined;
+    this.failAll(new AppError('CANCELLED', 'The knowledge worker was stopped.'));
+    if (w) await w.terminate();
+  }
+
+  private async call(
+    msg: ToWorker & { id: number },
+    signal?: AbortSignal,
+    onStage?: PendingCall['onStage'],
+  ): Promise<unknown> {
+    if (signal?.aborted) throw new AppError('CANCELLED', 'Cancelled.');
+    const worker = await this.start();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => worker.postMessage({ t: 'cancel', id } satisfies ToWorker);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, {
+        resolve: (v) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+        onStage,
+      });
+      worker.postMessage({ ...msg, id });
+    });
+  }
+
+  private async start(): Promise<Worker> {
+    if (this.disposed) throw new AppError('UNAVAILABLE', 'The knowledge worker was stopped.');
+    if (this.worker && this.ready) {
+      await this.ready;
+      if (this.worker) return this.worker;
+    }
+    const worker = createWorker('knowledgeWorker');
+    this.worker = worker;
+    worker.unref();
+    this.ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (m: FromWorker): void => {
+        if (m.t === 'ready') {
+          resolve();
+          return;
+        }
+        this.onMessage(m);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', (e) => {
+        reject(e);
+        this.onExit(worker, e);
+      });
+      worker.on('exit', (code) => {
+        reject(new Error(`exited with code ${code}`));
+        this.onExit(worker, new Error(`exited with code ${code}`));
+      });
+    });
+    worker.postMessage({
+      t: 'init',
+      threads: this.threads,
+      maxBatch: this.options.maxBatch ?? 32,
+      maxBatchTokens: this.options.maxBatchTokens ?? 8192,
+    } satisfies ToWorker);
+    await this.ready;
+    // A restarted worker gets the models the previous one had.
+    for (const model of this.models.values()) {
+      const id = this.nextId++;
+      await new Promise((resolve, reject) => {
+        this.pending.set(id, { resolve, reject });
+        worker.postMessage({ t: 'load', id, model } satisfies ToWorker);
+      });
+    }
+    return worker;
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.t === 'ready') return;
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    if (m.t === 'stage') {
+      p.onStage?.(m.stage, m.chunks);
+      return;
+    }
+    this.pending.delete(m.id);
+    if (m.t === 'ok') p.resolve(m.value);
+    else p.reject(new WorkerError(m.error));
+  }
+
+  private onExit(worker: Worker, e: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    this.ready = undefined;
+    this.failAll(new AppError('UNAVAILABLE', `The knowledge worker stopped (${e.message}).`));
+  }
+
+  private failAll(e: Error): void {
+    const calls = [...this.pending.values()];
+    this.pending.clear();
+    for (const c of calls) c.reject(e);
+  }
+}
