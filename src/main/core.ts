@@ -106,6 +106,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       }),
     );
     store.add(system.registerHealth('models', () => models.health()));
+    // A download starting, finishing or failing changes the models health at once (not at the next poll).
+    store.add(events.on('models.progress', () => void system.refresh()));
     void models.list().then(
       () => system.refresh(),
       (e: unknown) => log.warn({ err: e }, 'checking local models failed'),

@@ -659,10 +659,8 @@ export class ModelManager implements Disposable {
       else if (s !== 'downloading') problems.push(`${TASK_LABEL[task]}: "${e.displayName}" is ${s}`);
     }
     if (downloading.length > 0) {
-      const d = downloading
-        .map((e) => `${e.displayName} ${Math.round((this.rt(e.id).progress ?? 0) * 100)}%`)
-        .join(', ');
-      return { state: 'starting', detail: `Downloading ${d}` };
+      // No percentage here: the status bar would change five times a second; Settings → Models shows it.
+      return { state: 'starting', detail: `Downloading ${downloading.map((e) => e.displayName).join(', ')}` };
     }
     if (problems.length > 0) {
       return {
