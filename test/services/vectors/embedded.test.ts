@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/main/services/storage/database';
-import { EmbeddedIndex } from '../../../src/main/services/vectors/embeddedIndex';
+import { EmbeddedIndex, asarUnpacked } from '../../../src/main/services/vectors/embeddedIndex';
 import { collectionNameFor } from '../../../src/main/services/vectors/vectorIndex';
 import { describeVectorIndex, randomVector, rng } from './contract';
 
@@ -143,5 +143,18 @@ describe('EmbeddedIndex inside a caller transaction', () => {
     expect(collectionNameFor('xenova/all-minilm-l6-v2')).not.toBe(a); // same slug, other id
     expect(collectionNameFor('x'.repeat(200)).length).toBeLessThanOrEqual(48);
     expect(collectionNameFor('///')).toMatch(/^chunks_[0-9a-f]{6}$/);
+  });
+});
+
+describe('loading sqlite-vec in a packaged app', () => {
+  it('reads the extension from app.asar.unpacked, where dlopen can reach it', () => {
+    expect(asarUnpacked('/opt/Nook/resources/app.asar/node_modules/sqlite-vec-linux-x64/vec0.so')).toBe(
+      '/opt/Nook/resources/app.asar.unpacked/node_modules/sqlite-vec-linux-x64/vec0.so',
+    );
+    expect(
+      asarUnpacked('C:\\Nook\\resources\\app.asar\\node_modules\\sqlite-vec-windows-x64\\vec0.dll'),
+    ).toBe('C:\\Nook\\resources\\app.asar.unpacked\\node_modules\\sqlite-vec-windows-x64\\vec0.dll');
+    const dev = '/work/main/node_modules/sqlite-vec-linux-x64/vec0.so';
+    expect(asarUnpacked(dev)).toBe(dev);
   });
 });

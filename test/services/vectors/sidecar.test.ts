@@ -238,7 +238,7 @@ describe('QdrantSidecar', () => {
     const stopped = sidecar.once('stopped');
     const t0 = Date.now();
     await sidecar.stop();
-    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(Date.now() - t0).toBeLessThan(2000); // under the stop timeout: SIGTERM was enough
     expect((await stopped)[0]).toEqual({ forced: false });
     expect(sidecar.state).toBe('stopped');
     expect(alive(pid!)).toBe(false);

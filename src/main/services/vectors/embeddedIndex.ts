@@ -72,8 +72,7 @@ export function loadSqliteVec(db: Database, extensionPath?: string): string {
     // not loaded yet
   }
   try {
-    if (extensionPath) db.loadExtension(extensionPath);
-    else sqliteVec.load(db);
+    db.loadExtension(extensionPath ?? asarUnpacked(sqliteVec.getLoadablePath()));
   } catch (e) {
     throw new AppError(
       'UNAVAILABLE',
@@ -81,6 +80,14 @@ export function loadSqliteVec(db: Database, extensionPath?: string): string {
     );
   }
   return db.prepare('SELECT vec_version()').pluck().get() as string;
+}
+
+/**
+ * SQLite loads extensions with the C library's dlopen, which cannot read inside Electron's app.asar;
+ * electron-builder unpacks sqlite-vec (asarUnpack) next to it, in app.asar.unpacked.
+ */
+export function asarUnpacked(file: string): string {
+  return file.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
 }
 
 export class EmbeddedIndex implements VectorIndex {
