@@ -61,7 +61,8 @@ export const UrlSourceSchema = z.object({
 /**
  * A file made by a script the project keeps (for example a PyTorch -> ONNX export). Calling convention
  * (cwd = the repository root): `python3 <script>.py` / `node --import tsx <script>.ts` / `node <script>.mjs`
- * with `<args…> --out <empty dir> --cache <cache dir>`; the script writes each model file to
+ * with `<args…> --out <empty dir> --cache <cache dir>` (or, when `args` contain `{out}` / `{cache}`, those
+ * placeholders replaced and nothing appended); the script writes each model file to
  * `<out>/<model file path>` and exits 0, and its outputs are verified against `files` like any source.
  */
 export const ConvertSourceSchema = z.object({

@@ -2,7 +2,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fetchModel, ModelFetchError, type FetchProgress } from '../../../src/main/services/models/fetcher';
+import {
+  convertArgs,
+  fetchModel,
+  ModelFetchError,
+  type FetchProgress,
+} from '../../../src/main/services/models/fetcher';
 import { acquireFileLock } from '../../../src/main/services/models/fileLock';
 import type { PipRunner } from '../../../src/main/services/models/pip';
 import { AppError } from '../../../src/shared/ipc/result';
@@ -507,6 +512,42 @@ describe('local and convert sources', () => {
     expect(args.slice(4)).toEqual(['--cache', cacheDir]);
     // The script ran once for both files, and its temporary output is gone.
     expect(listTree(path.join(cacheDir, 'convert'))).toEqual([]);
+  });
+
+  it('fills {out} / {cache} placeholders in args instead of appending them', async () => {
+    const repo = tmpDir('nook-repo-');
+    const cacheDir = tmpDir('nook-cache-');
+    const data = randomBytes(2048, 18);
+    fs.writeFileSync(path.join(repo, 'src.bin'), data);
+    fs.writeFileSync(
+      path.join(repo, 'make.mjs'),
+      [
+        "import fs from 'node:fs';",
+        'const a = process.argv.slice(2);',
+        "const out = a[a.indexOf('--into') + 1];",
+        "fs.copyFileSync('src.bin', out + '/w.bin');",
+        "fs.writeFileSync(a[a.indexOf('--keep') + 1] + '/argv.json', JSON.stringify(a));",
+      ].join('\n'),
+    );
+    const e = entry(
+      'placeholders',
+      [{ path: 'w.bin', body: data }],
+      [
+        {
+          kind: 'convert',
+          script: 'make.mjs',
+          args: ['--into', '{out}', '--keep', '{cache}', '--x'],
+          description: 't',
+        },
+      ],
+    );
+    await fetchModel(e, { modelsDir, cacheDir, repoRoot: repo });
+    expect(fileSha(path.join(modelsDir, 'placeholders', 'w.bin'))).toBe(sha256(data));
+    const argv = JSON.parse(fs.readFileSync(path.join(cacheDir, 'argv.json'), 'utf8')) as string[];
+    expect(argv).toHaveLength(5);
+    expect(argv.slice(2)).toEqual(['--keep', cacheDir, '--x']);
+    expect(argv[1]).toMatch(new RegExp(`^${cacheDir}/convert/placeholders-`));
+    expect(convertArgs(['--m', 'x'], '/o', '/c')).toEqual(['--m', 'x', '--out', '/o', '--cache', '/c']);
   });
 
   it('names a failing conversion script with its last output', async () => {

@@ -34,6 +34,7 @@ type SourceOf<K extends ModelSource['kind']> = Extract<ModelSource, { kind: K }>
  *   python3 <script>.py  <args…> --out <empty temp dir> --cache <cache dir>
  *   node --import tsx <script>.ts <args…> --out … --cache …   (.ts / .mts)
  *   node <script>.mjs <args…> --out … --cache …               (.mjs / .js / .cjs)
+ * When `args` contain the placeholders `{out}` / `{cache}`, they are replaced instead and nothing is appended.
  * The script writes each model file to `<out>/<model file path>`, may keep downloads in `<cache>` for
  * later runs, and exits 0. Its outputs are then verified against the manifest like any other source.
  */
@@ -536,7 +537,7 @@ class FetchSession {
         const out = await fsp.mkdtemp(path.join(this.workDir, 'convert', `${task.entry.id}-`));
         this.cleanup.push(out);
         const ext = path.extname(script);
-        const tail = [...source.args, '--out', out, '--cache', this.workDir];
+        const tail = convertArgs(source.args, out, this.workDir);
         const [cmd, args] =
           ext === '.py'
             ? [process.env.NOOK_PYTHON?.trim() || 'python3', [script, ...tail]]
@@ -562,6 +563,16 @@ class FetchSession {
       pipeline(fs.createReadStream(produced, { signal: this.signal }), sink, { end: false }),
     );
   }
+}
+
+/**
+ * The script's arguments: `{out}` and `{cache}` in `args` are replaced by the output and cache dirs;
+ * when `args` names neither, `--out <out> --cache <cache>` are appended.
+ */
+export function convertArgs(args: readonly string[], out: string, cache: string): string[] {
+  const placed = args.some((a) => a.includes('{out}'));
+  const filled = args.map((a) => a.replaceAll('{out}', out).replaceAll('{cache}', cache));
+  return placed ? filled : [...filled, '--out', out, '--cache', cache];
 }
 
 function runScript(cmd: string, args: string[], cwd: string, signal?: AbortSignal): Promise<void> {
