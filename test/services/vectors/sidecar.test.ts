@@ -201,6 +201,20 @@ describe('QdrantSidecar', () => {
     expect(sidecar.endpoint()!.apiKey).toBe(key);
   });
 
+  it('kills and restarts a Qdrant that stays alive but stops answering /readyz', async () => {
+    const { sidecar, secrets } = make({ healthIntervalMs: 100 });
+    const first = await sidecar.start();
+    const crashed = sidecar.once('crashed');
+    expect(await post(`${first.url}/__hang`, secrets.values.get('qdrant.apiKey')!)).toBe(200);
+    const [info] = await crashed;
+    expect(info.reason).toBe('stopped answering /readyz');
+    expect(info.signal).toBe('SIGKILL');
+    await sidecar.once('ready');
+    expect(sidecar.health().pid).not.toBe(first.pid);
+    expect(alive(first.pid!)).toBe(false);
+    expect(starts()).toHaveLength(2);
+  });
+
   it('gives up and reports down after too many crashes in the window', async () => {
     const { sidecar, logger } = make({}, { FAKE_QDRANT_EXIT_CODE: '3' });
     const downs: string[] = [];

@@ -82,7 +82,7 @@ export interface QdrantSidecarOptions {
   readyTimeoutMs?: number;
   pollIntervalMs?: number;
   stopTimeoutMs?: number;
-  /** How often an adopted Qdrant (no child handle to watch) is checked. */
+  /** How often a ready Qdrant is checked with /readyz (three failures in a row count as a crash). */
   healthIntervalMs?: number;
   backoff?: Partial<BackoffOptions>;
 }
@@ -402,6 +402,7 @@ export class QdrantSidecar implements Disposable {
     this.writeStateFile(run, binary.path);
     this.setState('ready', `Qdrant is ready at 127.0.0.1:${httpPort} (pid ${run.pid}).`);
     this.emit('ready', this.endpoint()!);
+    this.watch(run);
   }
 
   private get readyTimeoutMs(): number {
@@ -506,28 +507,39 @@ export class QdrantSidecar implements Disposable {
       `qdrant: reusing the running instance pid ${saved.pid} on 127.0.0.1:${saved.httpPort}`,
     );
     this.setState('ready', `Qdrant is ready at 127.0.0.1:${saved.httpPort} (pid ${saved.pid}, reused).`);
-    this.watchAdopted(this.run);
+    this.watch(this.run);
     this.emit('ready', this.endpoint()!);
     return true;
   }
 
-  /** With no child handle, an adopted Qdrant is watched by polling; two failed checks count as a crash. */
-  private watchAdopted(run: Run): void {
+  /**
+   * Polls a ready Qdrant: an adopted one has no child handle to watch, and a spawned one can hang
+   * without exiting. Three failed checks in a row count as a crash (a hung child is killed first).
+   */
+  private watch(run: Run): void {
     let failures = 0;
-    const tick = async () => {
-      if (this.run !== run || run.exited || this._state !== 'ready') return;
-      const ok = pidAlive(run.pid) && (await this.probe(run.httpPort, '/readyz'));
-      failures = ok ? 0 : failures + 1;
-      if (failures >= 2) {
-        run.exited = true;
-        this.onExit(run.generation, null, null, 'reused instance stopped answering');
-        return;
-      }
-      this.healthTimer = setTimeout(() => void tick(), this.options.healthIntervalMs ?? 5000);
+    const interval = this.options.healthIntervalMs ?? 5000;
+    const current = () => this.run === run && !run.exited && this._state === 'ready';
+    const schedule = () => {
+      this.healthTimer = setTimeout(() => void tick(), interval);
       this.healthTimer.unref();
     };
-    this.healthTimer = setTimeout(() => void tick(), this.options.healthIntervalMs ?? 5000);
-    this.healthTimer.unref();
+    const tick = async () => {
+      if (!current()) return;
+      const ok = pidAlive(run.pid) && (await this.probe(run.httpPort, '/readyz'));
+      if (!current()) return;
+      failures = ok ? 0 : failures + 1;
+      if (failures < 3) return schedule();
+      if (run.child) {
+        run.failReason = 'stopped answering /readyz';
+        run.child.kill('SIGKILL');
+      } else {
+        // Not ours to kill: the pid may belong to another process by now.
+        run.exited = true;
+        this.onExit(run.generation, null, null, 'reused instance stopped answering');
+      }
+    };
+    schedule();
   }
 
   // ---- stop -----------------------------------------------------------------------------------
