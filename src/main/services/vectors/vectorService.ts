@@ -530,10 +530,7 @@ export class VectorService implements VectorIndex, Disposable {
       );
       const version = local.indexVersion;
       this.embedded.setMirrorState(collection, null, null); // untrusted until the rebuild finishes
-      const count = await m.index.rebuildFrom(
-        local.spec,
-        this.embedded.items(collection, this.options.rebuildBatchSize ?? 512),
-      );
+      const count = await m.index.rebuildFrom(local.spec, this.rebuildSource(collection));
       if (!m.isUp()) throw new AppError('UNAVAILABLE', `${m.label} went down during the rebuild.`);
       // Writes made during the rebuild are queued behind it and replayed next, bumping the version.
       this.embedded.setMirrorState(collection, m.id, version);
@@ -544,6 +541,15 @@ export class VectorService implements VectorIndex, Disposable {
     } finally {
       st.rebuilding = false;
       this.fireHealth();
+    }
+  }
+
+  /** SQLite's items in batches; stops early when the service is disposed (quit must not wait for a rebuild). */
+  private async *rebuildSource(collection: string): AsyncGenerator<VectorItem[]> {
+    for await (const batch of this.embedded.items(collection, this.options.rebuildBatchSize ?? 512)) {
+      if (this.disposed) throw new AppError('CANCELLED', 'The vector service is shutting down.');
+      if (!this.mirror?.isUp()) throw new AppError('UNAVAILABLE', 'Qdrant went down during the rebuild.');
+      yield batch;
     }
   }
 
