@@ -364,6 +364,21 @@ describe('ModelManager delete / active / resolve', () => {
     expect(() => manager.setActive('vad', 'nope')).toThrow('There is no model "nope".');
   });
 
+  it('without a choice, a model that is on disk is used before a default one that is not', async () => {
+    const { manifest, slow } = build();
+    await fetchModel(slow, { modelsDir });
+    manager = create(manifest);
+    expect(manager.activeId('vad')).toBe('silero-vad'); // nothing checked yet: the default
+    await manager.list();
+    expect(manager.activeId('vad')).toBe('slow-vad'); // the default is missing, slow-vad is ready
+    expect((await manager.resolve('vad')).id).toBe('slow-vad');
+    // Once the default-set model is there too, it is preferred again; an explicit choice beats both.
+    await manager.importFile({ path: SILERO });
+    expect(manager.activeId('vad')).toBe('silero-vad');
+    manager.setActive('vad', 'slow-vad');
+    expect(manager.activeId('vad')).toBe('slow-vad');
+  });
+
   it('resolve: actionable errors for missing, corrupt and absent models; verified once per process', async () => {
     const { manifest, emb } = build();
     manager = create(manifest);

@@ -150,12 +150,24 @@ export class ModelManager implements Disposable {
     return this.custom.some((m) => m.id === id);
   }
 
-  /** The model a task uses: the user's choice if it still exists, else the first `default`-set model. */
+  /**
+   * The model a task uses: the user's choice if it still exists; otherwise a model that is on disk
+   * (`default`-set ones first, then manifest order), so a machine that fetched only the `test` set or
+   * imported a model works without a choice; otherwise the first `default`-set model (to download).
+   */
   activeId(task: ModelTask): string | null {
     const chosen = this.o.settings.getActive()[task];
     if (chosen && this.entry(chosen)?.task === task) return chosen;
     const forTask = this.entries().filter((m) => m.task === task);
-    return (forTask.find((m) => m.sets.includes('default')) ?? forTask[0])?.id ?? null;
+    const preferred = [
+      ...forTask.filter((m) => m.sets.includes('default')),
+      ...forTask.filter((m) => !m.sets.includes('default')),
+    ];
+    const onDisk = preferred.find((m) => {
+      const state = this.runtime.get(m.id)?.state;
+      return state === 'ready' || state === 'unverified';
+    });
+    return (onDisk ?? preferred[0])?.id ?? null;
   }
 
   // ---- status ------------------------------------------------------------------------------
@@ -576,6 +588,8 @@ export class ModelManager implements Disposable {
    * Missing or damaged models are AppErrors whose message says what to do.
    */
   async resolve(task: ModelTask): Promise<ResolvedModel> {
+    // Which models are on disk decides the default choice: know it before choosing.
+    if (!this.checked) await this.list();
     const id = this.activeId(task);
     if (!id) {
       throw new AppError(

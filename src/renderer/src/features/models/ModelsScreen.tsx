@@ -61,10 +61,13 @@ export function ModelsScreen() {
     const off = on('models.progress', (p) => {
       setModels((list) => {
         if (!list) return list;
-        if (!list.some((m) => m.id === p.id)) {
-          void reload(); // a model this list has not seen (an import elsewhere)
-          return list;
-        }
+        const before = list.find((m) => m.id === p.id);
+        // A model this list has not seen (an import elsewhere), or one that arrived on or left the disk:
+        // which model a task uses may follow, so the whole list is asked for again.
+        const settled =
+          before && before.state !== p.state && (p.state === 'ready' || before.state === 'ready');
+        if (!before || settled) void reload();
+        if (!before) return list;
         return list.map((m) =>
           m.id === p.id
             ? {
