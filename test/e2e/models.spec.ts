@@ -118,7 +118,11 @@ test.afterAll(async () => {
   await context?.close();
   await host?.stop();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!process.env.NOOK_E2E_KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
+  if (!process.env.NOOK_E2E_KEEP) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    for (const suffix of ['-manifest.json', '-my-vad.onnx'])
+      fs.rmSync(`${dataDir}${suffix}`, { force: true });
+  }
 });
 
 test('the Models screen shows real statuses and a download’s progress from a local source', async () => {
@@ -181,5 +185,41 @@ test('the Models screen shows real statuses and a download’s progress from a l
   await page.reload();
   await expect(row('e2e-slow').getByTestId('model-state')).toHaveText('Ready');
   await expect(row('e2e-damaged').getByTestId('model-state')).toHaveText('Damaged');
+  await page.close();
+});
+
+test('a file that matches no known model is imported as a custom model for the chosen task, then deleted', async () => {
+  const page = await context.newPage();
+  await page.goto(`${host.url}/#/settings`);
+  const section = page.locator('#settings-models');
+  const file = path.join(dataDir, '..', `${path.basename(dataDir)}-my-vad.onnx`);
+  fs.writeFileSync(file, crypto.randomBytes(50_000));
+
+  await section.getByLabel('Model file or folder path').fill(file);
+  await section.getByRole('button', { name: 'Import' }).click();
+  // Unknown bytes and no task: the answer says what to do.
+  await expect(section.locator('.models__import').getByRole('alert')).toContainText(
+    'matches no model Nook knows. To use it anyway, import it as a custom model',
+  );
+
+  await section.getByLabel('Task (for a custom model)').selectOption('vad');
+  await section.getByLabel('Display name (for a custom model)').fill('My VAD');
+  await section.getByLabel('Parameters as JSON (for a custom model)').fill('{"threshold": 0.4}');
+  await section.getByRole('button', { name: 'Import' }).click();
+  const row = section.locator('[data-model="custom-my-vad"]');
+  await expect(row.getByTestId('model-state')).toHaveText('Ready');
+  await expect(row).toContainText('Custom');
+  const stored = JSON.parse(fs.readFileSync(path.join(dataDir, 'models', 'custom-models.json'), 'utf8'));
+  expect(stored.models[0]).toMatchObject({ id: 'custom-my-vad', task: 'vad', params: { threshold: 0.4 } });
+
+  await row.getByRole('button', { name: 'Use for voice activity' }).click();
+  await expect(row.getByTestId('model-active')).toHaveText('In use');
+  await expect(section.locator('[data-model="e2e-vad"]').getByTestId('model-active')).toHaveCount(0);
+
+  await row.getByRole('button', { name: 'Delete' }).click();
+  await expect(row).toHaveCount(0);
+  expect(fs.existsSync(path.join(dataDir, 'models', 'custom-my-vad'))).toBe(false);
+  // Its task falls back to the default model.
+  await expect(section.locator('[data-model="e2e-vad"]').getByTestId('model-active')).toHaveText('In use');
   await page.close();
 });
