@@ -43,6 +43,8 @@ describe('EmbeddedIndex specifics', () => {
     try {
       const index = new EmbeddedIndex(t.db);
       expect(index.sqliteVecVersion).toBe('v0.1.9');
+      // KNN scans read the vectors through mmap (see EmbeddedIndexOptions.mmapSizeBytes).
+      expect(t.db.pragma('mmap_size', { simple: true })).toBe(1024 * 1024 * 1024);
       await index.ensureCollection({ name: 'chunks', dimension: 8, distance: 'cosine' });
       const v0 = index.state('chunks')!.indexVersion;
       const rand = rng(1);

@@ -62,7 +62,16 @@ export interface CollectionState {
 export interface EmbeddedIndexOptions {
   /** Path of the sqlite-vec loadable extension; default: the one the `sqlite-vec` package ships. */
   extensionPath?: string;
+  /**
+   * Memory-map up to this many bytes of the database on this connection (PRAGMA mmap_size; it is
+   * only raised, never lowered). A KNN query scans every vector: through mmap it reads them without
+   * copying through SQLite's page cache, which measured 76 -> 44 ms CPU for 100k x 384 top-10.
+   * Default 1 GiB (address space, not memory); 0 leaves the connection as it is.
+   */
+  mmapSizeBytes?: number;
 }
+
+const DEFAULT_MMAP_BYTES = 1024 * 1024 * 1024;
 
 /** Loads sqlite-vec into a connection once; returns its version. */
 export function loadSqliteVec(db: Database, extensionPath?: string): string {
@@ -100,6 +109,9 @@ export class EmbeddedIndex implements VectorIndex {
     options: EmbeddedIndexOptions = {},
   ) {
     this.sqliteVecVersion = loadSqliteVec(db, options.extensionPath);
+    const mmap = Math.max(0, Math.floor(options.mmapSizeBytes ?? DEFAULT_MMAP_BYTES));
+    if (mmap > 0 && (db.pragma('mmap_size', { simple: true }) as number) < mmap)
+      db.pragma(`mmap_size = ${mmap}`);
     const registry = db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'vector_collections'")
       .get();
