@@ -78,6 +78,35 @@ describe('fetchModel over HTTP', () => {
     expect(fs.existsSync(path.join(modelsDir, 'resume', 'big.bin.part'))).toBe(false);
   });
 
+  it('drops a connection that goes silent and resumes it with Range', async () => {
+    const body = randomBytes(512 * 1024, 19);
+    const url = server.serve('/stall/s.bin', { body, stallAfter: 100_000 });
+    const e = entry('stall', [{ path: 's.bin', body }], [{ kind: 'url', files: { 's.bin': url } }]);
+    const t0 = Date.now();
+    await fetchModel(e, { modelsDir, stallTimeoutMs: 400 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+    const reqs = server.requests.filter((q) => q.path === '/stall/s.bin');
+    expect(reqs.map((q) => q.range)).toEqual([undefined, expect.stringMatching(/^bytes=\d+-$/)]);
+    expect(Number(/\d+/.exec(reqs[1]!.range!)![0])).toBeGreaterThan(0);
+    expect(fileSha(path.join(modelsDir, 'stall', 's.bin'))).toBe(sha256(body));
+  });
+
+  it('a source that never answers fails with its reason and the next source is used', async () => {
+    const body = randomBytes(40 * 1024, 20);
+    const silent = server.serve('/stall/never.bin', { body, stallAfter: 0 });
+    const good = server.serve('/stall/good.bin', { body });
+    const e = entry(
+      'stall2',
+      [{ path: 'n.bin', body }],
+      [
+        { kind: 'url', files: { 'n.bin': silent } },
+        { kind: 'url', files: { 'n.bin': good } },
+      ],
+    );
+    const r = await fetchModel(e, { modelsDir, stallTimeoutMs: 300 });
+    expect(r.files[0]!.source).toBe(`url ${good}`);
+  });
+
   it('keeps the .part of a cancelled download and resumes it on the next run', async () => {
     const body = randomBytes(1024 * 1024, 9);
     const url = server.serve('/slow/cancel.bin', { body, bytesPerSecond: 512 * 1024 });

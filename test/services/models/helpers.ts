@@ -23,6 +23,8 @@ export interface Served {
   /** Close the socket after this many body bytes, on the first N requests. */
   dropAfter?: number;
   dropTimes?: number;
+  /** Send this many body bytes, then go silent (socket left open), on the first request. */
+  stallAfter?: number;
   /** Answer 200 with the whole body even when a Range is asked for. */
   ignoreRange?: boolean;
   /** Bytes per second (sent in 16 KiB slices). */
@@ -103,6 +105,8 @@ export class FileServer {
       'content-type': 'application/octet-stream',
       ...(m ? { 'content-range': `bytes ${start}-${f.body.length - 1}/${f.body.length}` } : {}),
     });
+    const stallAt = f.stallAfter;
+    f.stallAfter = undefined;
     const drop = f.dropAfter !== undefined && (f.dropTimes ?? 1) > 0;
     if (drop) f.dropTimes = (f.dropTimes ?? 1) - 1;
     const step = 16 * 1024;
@@ -111,6 +115,10 @@ export class FileServer {
       if (res.destroyed) return;
       let n = Math.min(step, slice.length - sent);
       if (drop && sent + n >= f.dropAfter!) n = f.dropAfter! - sent;
+      if (stallAt !== undefined && sent + n >= stallAt) {
+        res.write(slice.subarray(sent, stallAt));
+        return; // silent from here on; the client has to give up on this connection
+      }
       if (n > 0) {
         const ok = res.write(slice.subarray(sent, sent + n));
         sent += n;

@@ -81,6 +81,8 @@ export interface FetchOptions {
   huggingfaceEndpoint?: string;
   /** Extra attempts after a dropped connection that made progress (each resumes with Range). */
   httpRetries?: number;
+  /** A transfer with no bytes for this long is dropped and resumed (ms, default 60 000). */
+  stallTimeoutMs?: number;
   /** How often onProgress may fire (ms). */
   progressIntervalMs?: number;
   /** Lock heartbeat staleness (ms). */
@@ -357,27 +359,43 @@ class FetchSession {
         'user-agent': 'nook-model-fetcher',
       };
       if (start > 0) headers.range = `bytes=${start}-`;
+      // A connection that goes silent (no headers, or no body bytes) for stallMs is dropped and resumed.
+      const stallMs = this.opts.stallTimeoutMs ?? 60_000;
+      const stall = new AbortController();
+      let timer = setTimeout(() => stall.abort(), stallMs);
+      const kick = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => stall.abort(), stallMs);
+      };
+      const signal = this.signal ? AbortSignal.any([this.signal, stall.signal]) : stall.signal;
+      const stalled = (e: unknown) =>
+        stall.signal.aborted && !this.signal?.aborted ? new Error(`no data for ${stallMs / 1000} s`) : e;
       let res: Response;
       try {
-        res = await fetch(url, { headers, signal: this.signal, redirect: 'follow' });
+        res = await fetch(url, { headers, signal, redirect: 'follow' });
       } catch (e) {
-        if (isAbort(e, this.signal)) throw e;
-        throw new Error(`cannot connect: ${reasonOf(e)}`);
+        clearTimeout(timer);
+        if (this.signal?.aborted) throw e;
+        throw new Error(`cannot connect: ${reasonOf(stalled(e))}`);
       }
+      kick();
       let append = false;
       if (res.status === 206) {
         const m = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(res.headers.get('content-range') ?? '');
         if (!m || Number(m[1]) !== start) {
+          clearTimeout(timer);
           await res.body?.cancel();
           await fsp.rm(part, { force: true });
           continue; // a range we did not ask for: start clean
         }
         append = true;
       } else if (res.status === 416 && start > 0) {
+        clearTimeout(timer);
         await res.body?.cancel();
         await fsp.rm(part, { force: true });
         continue;
       } else if (res.status !== 200) {
+        clearTimeout(timer);
         await res.body?.cancel();
         throw new Error(`HTTP ${res.status} ${res.statusText}`.trim());
       }
@@ -389,12 +407,16 @@ class FetchSession {
       const h = append ? hash : crypto.createHash('sha256');
       const length = res.headers.get('content-length');
       if (length !== null && Number(length) !== expected - start) {
+        clearTimeout(timer);
         await res.body?.cancel();
         throw new Mismatch(
           `the server sends ${Number(length) + start} bytes, the manifest expects ${expected}`,
         );
       }
-      if (!res.body) throw new Error('empty response body');
+      if (!res.body) {
+        clearTimeout(timer);
+        throw new Error('empty response body');
+      }
       const fh = await fsp.open(part, append ? 'a' : 'w');
       let written = start;
       let failure: unknown = null;
@@ -405,16 +427,18 @@ class FetchSession {
           await fh.write(chunk);
           h.update(chunk);
           written += chunk.length;
+          kick();
           task.progress('downloading', written, label);
         }
       } catch (e) {
-        failure = e;
+        failure = stalled(e);
       } finally {
+        clearTimeout(timer);
         await fh.sync().catch(() => undefined);
         await fh.close();
       }
       if (failure) {
-        if (isAbort(failure, this.signal)) throw failure;
+        if (this.signal?.aborted) throw failure;
         if (failure instanceof Mismatch) throw failure;
         if (written > start && retriesLeft-- > 0) continue; // dropped mid-body: resume with Range
         throw new Error(`transfer interrupted at ${written} of ${expected} bytes: ${reasonOf(failure)}`);
