@@ -1,5 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
-import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, MAX_PAYLOAD_BYTES } from '../../src/shared/ipc/channels';
+import {
+  IPC_EVENT_CHANNEL,
+  IPC_INVOKE_CHANNEL,
+  MAX_PAYLOAD_BYTES,
+  ROUTES,
+} from '../../src/shared/ipc/channels';
 import { ok, AppError, type Result } from '../../src/shared/ipc/result';
 import { createDispatcher, type Dispatcher, type Handlers } from '../../src/main/rpc/dispatcher';
 import { EventBus } from '../../src/main/rpc/eventBus';
@@ -32,35 +37,26 @@ function realDispatcher() {
   const fail = (): never => {
     throw new Error('not used in this test');
   };
-  const handlers = {
+  // Every route fails unless a test below gives it a body, so new routes need no change here.
+  const handlers = Object.fromEntries(ROUTES.map((r) => [r, fail])) as unknown as Handlers;
+  Object.assign(handlers, {
     'system.status': () => ({ version: '1.2.3', mode: 'desktop', services: [] }),
-    'system.diagnostics': fail,
     'settings.get': () => {
       calls.push({ route: 'settings.get', input: {} });
       return settings;
     },
-    'settings.update': (patch) => {
+    'settings.update': (patch: object) => {
       calls.push({ route: 'settings.update', input: patch });
-      return { ...settings, ...patch } as typeof settings;
+      return { ...settings, ...patch };
     },
-    'settings.reset': fail,
     'secrets.list': () => {
       throw new AppError('KEYCHAIN_UNAVAILABLE', 'No keychain');
     },
     'secrets.has': () => {
       throw new Error('database exploded: /home/user/secret path');
     },
-    'secrets.set': fail,
-    'secrets.delete': fail,
-    'secrets.test': fail,
     'hotkeys.list': () => [],
-    'models.list': fail,
-    'models.download': fail,
-    'models.cancel': fail,
-    'models.import': fail,
-    'models.delete': fail,
-    'models.setActive': fail,
-  } as Handlers;
+  });
   return { dispatcher: createDispatcher(handlers), calls };
 }
 

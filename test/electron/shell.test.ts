@@ -116,26 +116,43 @@ describe('Electron shell (stand-in electron module)', () => {
       `ipc.handle:${IPC_INVOKE_CHANNEL}`,
     ]);
 
-    const dispatch = vi.spyOn(nook!.core.dispatcher, 'dispatch');
+    // Every route, whatever it does (new ones keep coming), reaches the dispatcher with its input, over
+    // the one channel. The dispatcher is stubbed for this loop so no route's side effects run here.
+    const dispatch = vi
+      .spyOn(nook!.core.dispatcher, 'dispatch')
+      .mockImplementation(async (route) => ({ ok: true, value: `reached ${String(route)}` }));
+    for (const route of ROUTES) {
+      const res = await fake.invoke(appFrame, route, { probe: route });
+      expect(res, route).toEqual({ ok: true, value: `reached ${route}` });
+    }
+    expect(dispatch.mock.calls.map((c) => [c[0], c[1]])).toEqual(ROUTES.map((r) => [r, { probe: r }]));
+    expect(dispatch.mock.calls.every((c) => (c[2] as { transport: string }).transport === 'ipc')).toBe(true);
+    dispatch.mockRestore();
+
+    // And through the real core, the routes of the shell's own services answer.
     const inputs: Partial<Record<RouteName, unknown>> = {
       'settings.update': { appearance: { theme: 'dark' } },
       'secrets.has': { id: 'custom.token' },
       'secrets.set': { id: 'custom.token', value: 's3cr3t-value' },
       'secrets.delete': { id: 'custom.token' },
       'secrets.test': { id: 'custom.token' },
-      // models.cancel follows models.download in ROUTES, so the background download is stopped at once.
-      'models.download': { id: 'all-minilm-l6-v2-int8' },
-      'models.cancel': { id: 'all-minilm-l6-v2-int8' },
-      'models.import': { path: __filename, task: 'vad', displayName: 'shell test import' },
-      'models.delete': { id: 'all-minilm-l6-v2-int8' },
-      'models.setActive': { task: 'embedding', id: null },
     };
-    for (const route of ROUTES) {
-      const res = await fake.invoke(appFrame, route, inputs[route] ?? {});
-      expect(res, route).toMatchObject({ ok: true });
+    const real: RouteName[] = [
+      'system.status',
+      'system.diagnostics',
+      'settings.get',
+      'settings.update',
+      'settings.reset',
+      'secrets.list',
+      'secrets.set',
+      'secrets.has',
+      'secrets.test',
+      'secrets.delete',
+      'hotkeys.list',
+    ];
+    for (const route of real) {
+      expect(await fake.invoke(appFrame, route, inputs[route] ?? {}), route).toMatchObject({ ok: true });
     }
-    expect(dispatch.mock.calls.map((c) => c[0])).toEqual([...ROUTES]);
-    expect(dispatch.mock.calls.every((c) => (c[2] as { transport: string }).transport === 'ipc')).toBe(true);
 
     // The desktop status comes from the real core.
     const status = await fake.invoke(appFrame, 'system.status', {});
@@ -473,6 +490,28 @@ describe('Electron shell (stand-in electron module)', () => {
     expect(qa.navigate('https://evil.example/')).toBe(false);
     expect(qa.navigate('file:///tmp/dropped.txt')).toBe(false);
     expect(qa.openWindow('https://example.com/')).toEqual({ action: 'deny' });
+  });
+
+  it('a quit during start-up exits cleanly: no error box, nothing left registered', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-shell-'));
+    const fake = createFakeElectron({ userData: dir, appPath: repoRoot });
+    const nook = await startApp(fake.module as unknown as ElectronMain, {
+      mainDir,
+      loadStore: async () => {
+        fake.app.quit(); // the user quits from the dock / a signal while the core is still being built
+        return Conf as unknown as StoreCtor;
+      },
+      keychain: memoryKeychain(),
+      env: {},
+      platform: 'linux',
+      argv: [],
+    });
+    expect(nook).toBeNull();
+    expect(await fake.state.exited).toBe(0);
+    expect(fake.state.errorBoxes).toEqual([]);
+    expect(fake.state.handlers.size).toBe(0);
+    expect(fake.state.windows.filter((w) => !w.destroyed)).toHaveLength(0);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('shows an error box and exits 1 when the core cannot start', async () => {

@@ -310,6 +310,8 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
     log.info({ dev, keychain: chosen.kind }, 'desktop shell started');
     return nook;
   } catch (e) {
+    // Quit was asked for while starting: the shutdown already disposed what there was; no error box.
+    if (quitting) return null;
     const message = isAppError(e) ? e.message : `Nook could not start: ${(e as Error)?.message ?? String(e)}`;
     console.error('Nook failed to start', e);
     await store.dispose().catch(() => undefined);
