@@ -79,6 +79,10 @@ export interface QdrantSidecarOptions {
   platform?: NodeJS.Platform;
   logger?: SidecarLogger;
   secretId?: string;
+  /**
+   * How long /readyz may take after spawning (default 120 s: Qdrant answers it only once every
+   * collection is loaded, which takes a while for large ones).
+   */
   readyTimeoutMs?: number;
   pollIntervalMs?: number;
   stopTimeoutMs?: number;
@@ -406,7 +410,7 @@ export class QdrantSidecar implements Disposable {
   }
 
   private get readyTimeoutMs(): number {
-    return this.options.readyTimeoutMs ?? 30_000;
+    return this.options.readyTimeoutMs ?? 120_000;
   }
 
   /** Polls /readyz until 200, the deadline, or the process exiting. */
