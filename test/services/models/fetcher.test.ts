@@ -290,6 +290,23 @@ describe('fetchModel over HTTP', () => {
     expect(listTree(path.join(modelsDir, 'conc'))).toEqual(['.nook-verified.json', 'silero_vad.onnx']);
   }, 60_000);
 
+  it('removes temp files a dead process left next to the destination, and keeps the .part', async () => {
+    const body = randomBytes(20 * 1024, 22);
+    const url = server.serve('/orphans/o.bin', { body });
+    const e = entry('orphans', [{ path: 'o.bin', body }], [{ kind: 'url', files: { 'o.bin': url } }]);
+    fs.mkdirSync(path.join(modelsDir, 'orphans'));
+    fs.writeFileSync(path.join(modelsDir, 'orphans', 'o.bin.99999-abcdef.tmp'), 'half an extraction');
+    fs.writeFileSync(path.join(modelsDir, 'orphans', 'o.bin.part'), body.subarray(0, 1000));
+    fs.writeFileSync(path.join(modelsDir, 'orphans', 'other.bin.1-x.tmp'), 'not ours');
+    await fetchModel(e, { modelsDir });
+    expect(server.requests.at(-1)!.range).toBe('bytes=1000-');
+    expect(listTree(path.join(modelsDir, 'orphans'))).toEqual([
+      '.nook-verified.json',
+      'o.bin',
+      'other.bin.1-x.tmp',
+    ]);
+  });
+
   it('takes over a lock whose owner died', async () => {
     const body = randomBytes(10 * 1024, 12);
     const url = server.serve('/stale/l.bin', { body });

@@ -619,6 +619,19 @@ function runScript(cmd: string, args: string[], cwd: string, signal?: AbortSigna
   });
 }
 
+/**
+ * Temp files of this destination left by a process that died mid-write. Only called under the file's
+ * lock, so no live writer owns one. (`.part` is kept: it is the resumable download.)
+ */
+async function removeOrphanTemps(dest: string): Promise<void> {
+  const dir = path.dirname(dest);
+  const prefix = `${path.basename(dest)}.`;
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  for (const n of names) {
+    if (n.startsWith(prefix) && n.endsWith('.tmp')) await fsp.rm(path.join(dir, n), { force: true });
+  }
+}
+
 async function linkOrCopy(from: string, to: string): Promise<void> {
   try {
     await fsp.link(from, to);
@@ -725,6 +738,7 @@ async function fetchOne(
   try {
     // Whoever held the lock may have just placed it.
     if ((await verifyFile(dest, file, signal)) === 'ok') return { outcome: 'present', source: null };
+    await removeOrphanTemps(dest);
     if (await session.fromCache(task)) return { outcome: 'cache', source: 'cache' };
 
     const part = await fsp.stat(`${dest}.part`).then(

@@ -21,6 +21,7 @@ import {
 } from '../../../shared/types/models';
 import type { ServiceHealth } from '../../../shared/types/system';
 import { fetchModel, modelFilePath, type FetchOptions, type FetchProgress } from './fetcher';
+import { acquireFileLock } from './fileLock';
 import { parseManifest } from './manifest';
 import { isVerificationCached, rememberVerified, sha256File, verifyFile } from './verify';
 
@@ -508,6 +509,8 @@ export class ModelManager implements Disposable {
     const dest = modelFilePath(this.o.modelsDir, id, rel);
     await fsp.mkdir(path.dirname(dest), { recursive: true });
     if (path.resolve(from) === path.resolve(dest)) return;
+    // The fetcher's per-file lock: an import never races a download of the same file.
+    const release = await acquireFileLock(dest);
     const tmp = `${dest}.${process.pid}-${crypto.randomBytes(6).toString('hex')}.tmp`;
     try {
       await fsp.copyFile(from, tmp);
@@ -515,10 +518,11 @@ export class ModelManager implements Disposable {
       if (got !== sha256)
         throw new AppError('CONFLICT', `${from} changed while it was being imported; try again.`);
       await fsp.rename(tmp, dest);
+      await rememberVerified(dest, sha256);
     } finally {
       await fsp.rm(tmp, { force: true });
+      await release();
     }
-    await rememberVerified(dest, sha256);
   }
 
   // ---- delete / active -----------------------------------------------------------------------
