@@ -9,7 +9,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultDataDir, parseServeArgs } from '../../src/main/host/serve';
+import { defaultDataDir, HOST_KEYCHAIN_SERVICE, parseServeArgs } from '../../src/main/host/serve';
+import { DEFAULT_KEYCHAIN_SERVICE } from '../../src/main/services/secrets/secretStore';
 import { clearService, keychainAvailable, testService } from '../services/helpers/keychain';
 import { connectWs } from '../contract/wsClient';
 import { cookiePair, request } from './httpClient';
@@ -84,6 +85,10 @@ describe('parseServeArgs', () => {
   });
 });
 
+it('reads the host token from the same keychain service the core files secrets under', () => {
+  expect(HOST_KEYCHAIN_SERVICE).toBe(DEFAULT_KEYCHAIN_SERVICE);
+});
+
 describe('nook serve (process)', () => {
   let hasKeychain = false;
   const service = testService();
@@ -142,6 +147,30 @@ describe('nook serve (process)', () => {
         const s = net.createServer().once('error', reject);
         s.listen(port, '127.0.0.1', () => s.close(() => resolve()));
       });
+    });
+
+    it('listens before the core is up; a call made at NOOK_LISTENING waits for the core and succeeds', async (ctx) => {
+      if (!hasKeychain) ctx.skip();
+      const r = runServe(entry, ['--data-dir', tmp(), '--port', '0', '--no-open', '--print-token'], {
+        NOOK_KEYCHAIN_SERVICE: service,
+      });
+      const deadline = Date.now() + 40_000;
+      let listening: { url: string; port: number; token: string } | null = null;
+      while (!listening && Date.now() < deadline) {
+        const m = /^NOOK_LISTENING (.+)$/m.exec(r.stdout());
+        if (m) listening = JSON.parse(m[1]!) as { url: string; port: number; token: string };
+        else await new Promise((res) => setTimeout(res, 10));
+      }
+      expect(listening).not.toBeNull();
+      const ws = await connectWs(listening!.url, { authorization: `Bearer ${listening!.token}` });
+      const status = ws.invoke('system.status', {});
+      expect(await status).toMatchObject({ ok: true, value: { mode: 'host' } });
+      const ready = await waitReady(r);
+      expect(ready.token).toBe(listening!.token);
+      expect(r.stdout().indexOf('NOOK_LISTENING')).toBeLessThan(r.stdout().indexOf('NOOK_READY'));
+      await ws.close();
+      r.child.kill('SIGTERM');
+      expect(await r.exit).toBe(0);
     });
 
     it('keeps the installation token across restarts', async (ctx) => {

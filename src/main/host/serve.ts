@@ -2,7 +2,11 @@
  * `nook serve` / `node out/main/serve.js`: the headless host CLI. Builds the core (mode 'host'),
  * starts the host on 127.0.0.1, prints a one-time login URL and a machine-readable line:
  *
+ *   NOOK_LISTENING {"url":"http://127.0.0.1:4141","port":4141}      (serving pages; calls wait for the core)
  *   NOOK_READY {"url":"http://127.0.0.1:4141","loginUrl":"http://127.0.0.1:4141/login?token=...","port":4141}
+ *
+ * The host listens before the core is loaded: module loading is most of the start-up time, and the
+ * browser can fetch the page meanwhile. With --print-token both lines also carry `token`.
  *
  * Options: --data-dir DIR (default NOOK_DATA_DIR or the platform data dir), --port N (default 4141,
  * falling back to a free port when taken; 0 = any free port), --renderer-dir DIR, --no-open (do not
@@ -17,10 +21,14 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { isAppError } from '../../shared/ipc/result';
-import { createCore, type Core } from '../core';
+import { AppError, isAppError } from '../../shared/ipc/result';
+import type { EventName } from '../../shared/ipc/channels';
+import type { Disposable } from '../../shared/lifecycle';
+import type { Dispatcher } from '../rpc/dispatcher';
+import { KeytarBackend } from '../services/secrets/keytarBackend';
+import type { Core } from '../core';
 import { loadOrCreateInstallationToken, type TokenKeychain } from './auth';
-import { startHost, type HostHandle } from './server';
+import { startHost, type HostEvents, type HostHandle, type HostLogger } from './server';
 import { version } from '../../../package.json';
 
 export const DEFAULT_PORT = 4141;
@@ -93,10 +101,6 @@ function findRendererDir(): string {
   return candidates.find((d) => fs.existsSync(path.join(d, 'index.html'))) ?? candidates[0]!;
 }
 
-function keychainOf(core: Core): TokenKeychain {
-  return { get: (id) => core.secrets.reveal(id), set: (id, value) => core.secrets.set(id, value) };
-}
-
 function openBrowser(url: string): void {
   const [cmd, args] =
     process.platform === 'darwin'
@@ -113,12 +117,110 @@ function openBrowser(url: string): void {
   }
 }
 
-async function listen(core: Core, args: ServeArgs, rendererDir: string): Promise<HostHandle> {
+/**
+ * The keychain service the host token lives under: the core's SecretStore default ("Nook"), or the
+ * throwaway one tests and benchmarks set in NOOK_KEYCHAIN_SERVICE. Read directly through keytar so
+ * the host can listen before the core (and zod, conf, SQLite) has even been loaded.
+ */
+export const HOST_KEYCHAIN_SERVICE = 'Nook';
+const KEYCHAIN_TIMEOUT_MS = 15_000;
+
+function keychainService(): string {
+  return process.env.NOOK_KEYCHAIN_SERVICE || HOST_KEYCHAIN_SERVICE;
+}
+
+function tokenKeychain(service: string): TokenKeychain {
+  const backend = new KeytarBackend();
+  const guard = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        fn(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(new Error(`it did not answer within ${KEYCHAIN_TIMEOUT_MS / 1000} s (is it locked?)`)),
+            KEYCHAIN_TIMEOUT_MS,
+          );
+        }),
+      ]);
+    } catch (e) {
+      if (isAppError(e)) throw e;
+      throw new AppError(
+        'KEYCHAIN_UNAVAILABLE',
+        `The OS keychain is not reachable: ${(e as Error).message} (while trying to ${what})`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return {
+    get: (id) => guard('read the host token', () => backend.getPassword(service, id)),
+    set: (id, value) => guard('store the host token', () => backend.setPassword(service, id, value)),
+  };
+}
+
+/**
+ * The core loads after the host listens (its modules are most of the start-up time), so the page is
+ * served early; calls wait for the core and events flow once it exists.
+ */
+class LateCore {
+  core: Core | null = null;
+  private readonly waiting: Array<{
+    listener: (event: EventName, payload: unknown) => void;
+    sub: Disposable | null;
+    cancelled: boolean;
+  }> = [];
+  private resolveReady!: (core: Core) => void;
+  readonly ready = new Promise<Core>((resolve) => (this.resolveReady = resolve));
+
+  set(core: Core): void {
+    this.core = core;
+    for (const w of this.waiting.splice(0)) if (!w.cancelled) w.sub = core.events.onAny(w.listener);
+    this.resolveReady(core);
+  }
+
+  readonly dispatcher: Dispatcher = {
+    dispatch: async (route, input, ctx) =>
+      (this.core ?? (await this.ready)).dispatcher.dispatch(route, input, ctx),
+  };
+
+  readonly events: HostEvents = {
+    onAny: (listener) => {
+      if (this.core) return this.core.events.onAny(listener);
+      const w: { listener: typeof listener; sub: Disposable | null; cancelled: boolean } = {
+        listener,
+        sub: null,
+        cancelled: false,
+      };
+      this.waiting.push(w);
+      return {
+        dispose: () => {
+          w.cancelled = true;
+          return w.sub?.dispose();
+        },
+      };
+    },
+  };
+
+  readonly log: HostLogger = {
+    info: (obj, msg) => this.core?.log.info({ component: 'host', ...obj }, msg),
+    warn: (obj, msg) => this.core?.log.warn({ component: 'host', ...obj }, msg),
+    error: (obj, msg) => this.core?.log.error({ component: 'host', ...obj }, msg),
+  };
+}
+
+async function listen(
+  late: LateCore,
+  keychain: TokenKeychain,
+  args: ServeArgs,
+  rendererDir: string,
+): Promise<HostHandle> {
   const common = {
-    dispatcher: core.dispatcher,
-    events: core.events,
-    keychain: keychainOf(core),
-    log: core.log.child({ component: 'host' }),
+    dispatcher: late.dispatcher,
+    events: late.events,
+    keychain,
+    log: late.log,
     rendererDir,
   };
   try {
@@ -132,7 +234,7 @@ async function listen(core: Core, args: ServeArgs, rendererDir: string): Promise
 }
 
 export async function main(argv = process.argv.slice(2)): Promise<void> {
-  // Milliseconds since the process started: node bootstrap plus every module import happen before this.
+  // Milliseconds since the process started: node bootstrap plus the host's module imports.
   const importedAt = performance.now();
   let args: ServeArgs;
   try {
@@ -146,9 +248,14 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     return;
   }
 
-  let core: Core | null = null;
+  const late = new LateCore();
+  let corePromise: Promise<Core> | null = null;
   let host: HostHandle | null = null;
   let stopping = false;
+  const disposeCore = async () => {
+    const core = late.core ?? (corePromise ? await corePromise.catch(() => null) : null);
+    await core?.dispose();
+  };
   const stop = async (signal: string) => {
     // A repeated signal (a second Ctrl+C, or a wrapper such as tsx relaying it) does not cut the
     // shutdown short; a watchdog ends a shutdown that hangs.
@@ -166,7 +273,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       console.error(`nook serve: stopping the host failed: ${(e as Error).message}`);
     }
     try {
-      await core?.dispose();
+      await disposeCore();
     } catch (e) {
       code = 1;
       console.error(`nook serve: shutting down failed: ${(e as Error).message}`);
@@ -177,19 +284,30 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   try {
-    core = await createCore({
-      mode: 'host',
-      dataDir: args.dataDir,
-      version,
-      // Tests and benchmarks use a throwaway keychain service so they never touch a real "Nook" entry.
-      ...(process.env.NOOK_KEYCHAIN_SERVICE
-        ? { secretStore: { service: process.env.NOOK_KEYCHAIN_SERVICE } }
-        : {}),
-    });
-    const coreAt = performance.now();
+    const keychain = tokenKeychain(keychainService());
     const rendererDir = args.rendererDir ?? findRendererDir();
-    host = await listen(core, args, rendererDir);
+    host = await listen(late, keychain, args, rendererDir);
     const listeningAt = performance.now();
+    const token = args.printToken ? await loadOrCreateInstallationToken(keychain) : null;
+    // Early, machine-readable: the page is served from here on; calls wait for the core.
+    console.log(
+      `NOOK_LISTENING ${JSON.stringify({ url: host.url, port: host.port, ...(token ? { token } : {}) })}`,
+    );
+
+    corePromise = import('../core').then(({ createCore }) =>
+      createCore({
+        mode: 'host',
+        dataDir: args.dataDir,
+        version,
+        ...(process.env.NOOK_KEYCHAIN_SERVICE
+          ? { secretStore: { service: process.env.NOOK_KEYCHAIN_SERVICE } }
+          : {}),
+      }),
+    );
+    const core = await corePromise;
+    late.set(core);
+    const coreAt = performance.now();
+
     if (!fs.existsSync(path.join(rendererDir, 'index.html'))) {
       console.log(
         `The renderer is not built (${rendererDir}); run \`npx electron-vite build\` for the app UI.`,
@@ -204,12 +322,11 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       // Where start-up time goes (benchmarks read it): ms since process start at each step.
       startup: {
         imported: Math.round(importedAt),
-        core: Math.round(coreAt),
         listening: Math.round(listeningAt),
+        core: Math.round(coreAt),
       },
     };
-    if (args.printToken) {
-      const token = await loadOrCreateInstallationToken(keychainOf(core));
+    if (token) {
       console.log(`Installation token (send as "Authorization: Bearer <token>"): ${token}`);
       ready.token = token;
     }
@@ -226,7 +343,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
         : (e as Error).message;
     console.error(`nook serve: could not start: ${why}`);
     await host?.close().catch(() => undefined);
-    await core?.dispose().catch(() => undefined);
+    await disposeCore().catch(() => undefined);
     process.exit(1);
   }
 }
