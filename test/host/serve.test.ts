@@ -20,7 +20,21 @@ const built = path.join(root, 'out/main/serve.js');
 const entries: [string, string[]][] = [
   ['source (tsx)', ['--import', 'tsx', path.join(root, 'src/main/host/serve.ts')]],
 ];
-if (fs.existsSync(built)) entries.push(['built out/main/serve.js', [built]]);
+/** The built leg runs only when out/ is at least as new as every source under src/main and src/shared. */
+function builtIsFresh(): boolean {
+  if (!fs.existsSync(built)) return false;
+  const builtAt = fs.statSync(built).mtimeMs;
+  const newest = ['src/main', 'src/shared']
+    .flatMap((d) => fs.readdirSync(path.join(root, d), { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+    .reduce((max, e) => Math.max(max, fs.statSync(path.join(e.parentPath, e.name)).mtimeMs), 0);
+  if (newest > builtAt)
+    console.warn(
+      'out/main/serve.js is older than the sources: skipping the built leg (run npx electron-vite build)',
+    );
+  return newest <= builtAt;
+}
+if (builtIsFresh()) entries.push(['built out/main/serve.js', [built]]);
 
 interface Running {
   child: ChildProcess;
