@@ -179,6 +179,12 @@ describe('nook serve (process)', () => {
       const ws = await connectWs(listening!.url, { authorization: `Bearer ${listening!.token}` });
       const status = ws.invoke('system.status', {});
       expect(await status).toMatchObject({ ok: true, value: { mode: 'host' } });
+      // A socket that connected before the core existed still gets its events.
+      expect(await ws.invoke('settings.update', { appearance: { theme: 'dark' } })).toMatchObject({
+        ok: true,
+      });
+      await new Promise((res) => setTimeout(res, 100));
+      expect(ws.events.map((e) => e.event)).toContain('settings.changed');
       const ready = await waitReady(r);
       expect(ready.token).toBe(listening!.token);
       expect(r.stdout().indexOf('NOOK_LISTENING')).toBeLessThan(r.stdout().indexOf('NOOK_READY'));
