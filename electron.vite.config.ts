@@ -17,6 +17,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           serve: resolve(__dirname, 'src/main/host/serve.ts'),
+          knowledgeWorker: resolve(__dirname, 'src/main/workers/knowledgeWorker.ts'),
         },
       },
     },

@@ -19,6 +19,11 @@ import { createLogger, type Logger } from './services/logging/logger';
 import { SystemService } from './services/system/systemService';
 import { ModelManager, settingsPort } from './services/models/modelManager';
 import { loadManifest } from './services/models/bundledManifest';
+import { EmbeddedIndex } from './services/vectors/embeddedIndex';
+import { VectorService } from './services/vectors/vectorService';
+import { KnowledgeService } from './services/knowledge/knowledgeService';
+import { KnowledgeWorkerClient } from './services/knowledge/workerClient';
+import { modelManagerSource } from './services/knowledge/modelSource';
 
 export interface CoreOptions {
   mode: 'desktop' | 'host';
@@ -51,6 +56,7 @@ export interface Core {
   secrets: SecretStore;
   system: SystemService;
   models: ModelManager;
+  knowledge: KnowledgeService;
   dispatcher: Dispatcher;
   dispose(): Promise<void>;
 }
@@ -92,12 +98,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       }),
     );
 
+    const modelsDir =
+      options.models?.dir ?? (process.env.NOOK_MODELS_DIR?.trim() || path.join(options.dataDir, 'models'));
     const models = store.add(
       new ModelManager({
         manifest: loadManifest(),
-        modelsDir:
-          options.models?.dir ??
-          (process.env.NOOK_MODELS_DIR?.trim() || path.join(options.dataDir, 'models')),
+        modelsDir,
         repoRoot: options.models?.repoRoot,
         cacheDir: options.models?.cacheDir,
         events,
@@ -113,11 +119,40 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       (e: unknown) => log.warn({ err: e }, 'checking local models failed'),
     );
 
+    // Knowledge base: the embedded vector index (SQLite is the source of truth; a Qdrant mirror can be
+    // given to the VectorService), the parse/chunk/embed worker, and the ingest + search service.
+    const vectorLog = {
+      debug: (msg: string) => log.debug({}, msg),
+      info: (msg: string) => log.info({}, msg),
+      warn: (msg: string) => log.warn({}, msg),
+      error: (msg: string) => log.error({}, msg),
+    };
+    const vectors = store.add(new VectorService({ embedded: new EmbeddedIndex(db), logger: vectorLog }));
+    vectors.start();
+    store.add(system.registerHealth('vectors', () => vectors.health()));
+    const knowledgeWorker = new KnowledgeWorkerClient();
+    store.add({ dispose: () => knowledgeWorker.dispose() });
+    const knowledge = store.add(
+      new KnowledgeService({
+        db,
+        vectors,
+        worker: knowledgeWorker,
+        models: modelManagerSource(models, modelsDir),
+        events,
+        log,
+      }),
+    );
+    knowledge.start();
+    // Choosing another embedding model re-embeds the library in the background.
+    store.add(events.on('settings.changed', () => void knowledge.modelMaybeChanged()));
+    store.add(events.on('models.progress', () => void knowledge.modelMaybeChanged()));
+
     const handlers = createHandlers({
       settings,
       secrets,
       system,
       models,
+      knowledge,
       hotkeys: options.hotkeys ?? (() => []),
     });
     const dispatcher = createDispatcher(handlers, log);
@@ -133,6 +168,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       secrets,
       system,
       models,
+      knowledge,
       dispatcher,
       dispose: () => store.dispose(),
     };

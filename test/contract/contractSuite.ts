@@ -73,6 +73,21 @@ export const VALID_EXAMPLES: Record<RouteName, Example[]> = {
   'models.import': [{ input: { path: '/nonexistent/nook-contract/model.onnx' }, outcome: 'NOT_FOUND' }],
   'models.delete': [{ input: { id: 'no-such-model' }, outcome: 'NOT_FOUND' }],
   'models.setActive': [{ input: { task: 'embedding', id: null } }, { input: { task: 'stt', id: null } }],
+  'knowledge.import': [{ input: { paths: ['/nonexistent/nook-contract/notes.txt'] } }],
+  'knowledge.search': [
+    { input: { query: 'tide tables' } },
+    { input: { query: 'E-4012 OR NEAR(" *', mode: 'keyword', k: 5, filters: { fileTypes: ['pdf'] } } },
+  ],
+  'knowledge.documents': [{ input: {} }, { input: { offset: 0, limit: 10, sort: 'name', query: 'x' } }],
+  'knowledge.document': [{ input: { id: 999_999 }, outcome: 'NOT_FOUND' }],
+  'knowledge.delete': [{ input: { ids: [999_999] } }],
+  'knowledge.restore': [{ input: { ids: [999_999] } }],
+  'knowledge.reindex': [{ input: {} }],
+  'ingest.status': [{ input: {} }],
+  'ingest.pause': [{ input: {} }],
+  'ingest.resume': [{ input: {} }],
+  'ingest.cancel': [{ input: {} }, { input: { jobId: 999_999 } }],
+  'ingest.retry': [{ input: { jobId: 999_999 }, outcome: 'NOT_FOUND' }],
 };
 
 /** Arbitrary valid settings patches (generated from the patch schema's shape). */

@@ -91,8 +91,61 @@ export function createTestBackend(): TestBackend {
     },
     'models.delete': ({ id }) => noModel(id),
     'models.setActive': ({ id }) => (id === null ? [] : noModel(id)),
+    // An empty knowledge base that cannot index (no worker, no model in this backend).
+    'knowledge.import': () => noKnowledge(),
+    'knowledge.search': ({ query, mode }) => ({
+      query,
+      mode,
+      hits: [],
+      ftsQuery: '',
+      modelId: null,
+      timings: { keywordMs: 0, embedMs: 0, vectorMs: 0, totalMs: 0 },
+      notes: [],
+    }),
+    'knowledge.documents': () => ({ total: 0, items: [] }),
+    'knowledge.document': ({ id }) => {
+      throw new AppError('NOT_FOUND', `No document ${id}.`);
+    },
+    'knowledge.delete': () => ({ deleted: 0, purgeAt: Date.now() }),
+    'knowledge.restore': () => ({ restored: 0 }),
+    'knowledge.reindex': () => noKnowledge(),
+    'ingest.status': () => emptyIngest(false),
+    'ingest.pause': () => emptyIngest(true),
+    'ingest.resume': () => emptyIngest(false),
+    'ingest.cancel': () => ({ cancelled: 0 }),
+    'ingest.retry': ({ jobId }) => {
+      throw new AppError('NOT_FOUND', `No ingest job ${jobId}.`);
+    },
   };
   return { dispatcher: createDispatcher(handlers), events, keychain, dispose: async () => undefined };
+}
+
+function noKnowledge(): never {
+  throw new AppError('UNAVAILABLE', 'The knowledge base is not running in this backend.');
+}
+
+function emptyIngest(paused: boolean) {
+  return {
+    paused,
+    active: false,
+    totals: {
+      files: 0,
+      queued: 0,
+      running: 0,
+      done: 0,
+      skipped: 0,
+      failed: 0,
+      cancelled: 0,
+      bytesTotal: 0,
+      bytesDone: 0,
+      chunks: 0,
+      chunksPerSecond: 0,
+      etaMs: 0,
+    },
+    jobs: [],
+    modelId: null,
+    reembed: null,
+  };
 }
 
 function noModel(id: string): never {

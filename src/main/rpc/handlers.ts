@@ -6,6 +6,7 @@ import type { SettingsService } from '../services/settings/settingsService';
 import type { SecretStore } from '../services/secrets/secretStore';
 import type { SystemService } from '../services/system/systemService';
 import type { ModelManager } from '../services/models/modelManager';
+import type { KnowledgeService } from '../services/knowledge/knowledgeService';
 
 export interface HandlerDeps {
   settings: SettingsService;
@@ -13,6 +14,8 @@ export interface HandlerDeps {
   system: SystemService;
   hotkeys: () => HotkeyState[];
   models: ModelManager;
+  /** The knowledge base (absent in test backends that do not build it: its routes answer UNAVAILABLE). */
+  knowledge?: KnowledgeService;
 }
 
 /**
@@ -32,6 +35,10 @@ function unreserved(id: string): string {
 }
 
 export function createHandlers(d: HandlerDeps): Handlers {
+  const kb = (): KnowledgeService => {
+    if (!d.knowledge) throw new AppError('UNAVAILABLE', 'The knowledge base is not running.');
+    return d.knowledge;
+  };
   return {
     'system.status': () => d.system.status(),
     'system.diagnostics': () => d.system.diagnostics(),
@@ -56,5 +63,17 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'models.import': (req) => d.models.importFile(req),
     'models.delete': ({ id }) => d.models.delete(id),
     'models.setActive': ({ task, id }) => d.models.setActive(task, id),
+    'knowledge.import': ({ paths, tags }) => kb().import(paths, tags),
+    'knowledge.search': (input) => kb().search(input),
+    'knowledge.documents': (q) => kb().documents(q),
+    'knowledge.document': ({ id }) => kb().document(id),
+    'knowledge.delete': ({ ids }) => kb().delete(ids),
+    'knowledge.restore': ({ ids }) => kb().restore(ids),
+    'knowledge.reindex': ({ ids }) => kb().reindex(ids),
+    'ingest.status': () => kb().status(),
+    'ingest.pause': () => kb().pause(),
+    'ingest.resume': () => kb().resume(),
+    'ingest.cancel': (target) => kb().cancel(target),
+    'ingest.retry': ({ jobId }) => kb().retry(jobId),
   };
 }

@@ -20,12 +20,14 @@ export interface WorkerEntry {
 
 /** Where `name`'s entry is: the built `.js` when present, else the `.ts` source. */
 export function locateWorker(name: string, base: string | URL = import.meta.url): WorkerEntry {
-  for (const [ext, typescript] of [
-    ['.js', false],
-    ['.mjs', false],
-    ['.ts', true],
+  // Rollup may place this module in a shared chunk (out/main/chunks/), one folder below the entries.
+  for (const [rel, typescript] of [
+    [`./${name}.js`, false],
+    [`../${name}.js`, false],
+    [`./${name}.mjs`, false],
+    [`./${name}.ts`, true],
   ] as const) {
-    const url = new URL(`./${name}${ext}`, base);
+    const url = new URL(rel, base);
     if (fs.existsSync(fileURLToPath(url))) return { url, typescript };
   }
   throw new Error(`Worker entry "${name}" not found next to ${String(base)}`);

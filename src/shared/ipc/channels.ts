@@ -20,6 +20,18 @@ export const ROUTES = [
   'models.import',
   'models.delete',
   'models.setActive',
+  'knowledge.import',
+  'knowledge.search',
+  'knowledge.documents',
+  'knowledge.document',
+  'knowledge.delete',
+  'knowledge.restore',
+  'knowledge.reindex',
+  'ingest.status',
+  'ingest.pause',
+  'ingest.resume',
+  'ingest.cancel',
+  'ingest.retry',
 ] as const;
 
 export const EVENTS = [
@@ -29,6 +41,8 @@ export const EVENTS = [
   'system.notice',
   'hotkeys.changed',
   'models.progress',
+  'ingest.progress',
+  'knowledge.changed',
 ] as const;
 
 export type RouteName = (typeof ROUTES)[number];

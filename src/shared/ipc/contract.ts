@@ -14,6 +14,19 @@ import {
 } from '../types/system';
 import { SecretIdSchema, SecretInfoSchema } from '../types/secrets';
 import { MODEL_TASKS, ModelProgressSchema, ModelStatusSchema } from '../types/models';
+import {
+  DocumentDetailSchema,
+  DocumentPageSchema,
+  DocumentsQuerySchema,
+  ImportInputSchema,
+  ImportResultSchema,
+  IngestJobSchema,
+  IngestProgressSchema,
+  IngestStatusSchema,
+  KnowledgeChangedSchema,
+  SearchInputSchema,
+  SearchResultSchema,
+} from '../types/library';
 
 export interface RouteDef {
   input: z.ZodType;
@@ -25,6 +38,8 @@ export interface RouteDef {
 
 const empty = z.object({}).strict();
 const modelId = z.string().min(1).max(128);
+const docId = z.number().int().positive();
+const docIds = z.array(docId).min(1).max(10_000);
 
 export const routes = {
   'system.status': {
@@ -133,6 +148,85 @@ export const routes = {
     mutates: true,
     summary: 'Choose the model a task uses (null: the default one).',
   },
+  'knowledge.import': {
+    input: ImportInputSchema,
+    output: ImportResultSchema,
+    mutates: true,
+    summary:
+      'Queue files and folders (absolute paths; folders recursively, supported types only) for indexing; progress arrives as ingest.progress.',
+  },
+  'knowledge.search': {
+    input: SearchInputSchema,
+    output: SearchResultSchema,
+    mutates: false,
+    summary:
+      'Hybrid search (BM25 + vectors fused by reciprocal rank) with filters, highlighted snippets and citations.',
+  },
+  'knowledge.documents': {
+    input: DocumentsQuerySchema,
+    output: DocumentPageSchema,
+    mutates: false,
+    summary: 'A page of the Library: documents with type, size, chunks, status and dates.',
+  },
+  'knowledge.document': {
+    input: z.object({ id: docId }).strict(),
+    output: DocumentDetailSchema,
+    mutates: false,
+    summary: 'One document with its chunks, warnings and metadata.',
+  },
+  'knowledge.delete': {
+    input: z.object({ ids: docIds }).strict(),
+    output: z.object({ deleted: z.number().int(), purgeAt: z.number() }),
+    mutates: true,
+    summary: 'Delete documents from the knowledge base; knowledge.restore undoes it until purgeAt.',
+  },
+  'knowledge.restore': {
+    input: z.object({ ids: docIds }).strict(),
+    output: z.object({ restored: z.number().int() }),
+    mutates: true,
+    summary: 'Undo a delete within its grace period.',
+  },
+  'knowledge.reindex': {
+    input: z.object({ ids: docIds.optional() }).strict(),
+    output: ImportResultSchema,
+    mutates: true,
+    summary: 'Index documents again (all when no ids are given), even if their files did not change.',
+  },
+  'ingest.status': {
+    input: empty,
+    output: IngestStatusSchema,
+    mutates: false,
+    summary: 'The ingest queue: totals, ETA, every job of the current run and every unresolved failure.',
+  },
+  'ingest.pause': {
+    input: empty,
+    output: IngestStatusSchema,
+    mutates: true,
+    summary: 'Pause the ingest queue (kept across restarts); the file in progress goes back to the queue.',
+  },
+  'ingest.resume': {
+    input: empty,
+    output: IngestStatusSchema,
+    mutates: true,
+    summary: 'Resume the ingest queue.',
+  },
+  'ingest.cancel': {
+    input: z
+      .object({
+        batchId: z.string().min(1).max(100).optional(),
+        jobId: z.number().int().positive().optional(),
+      })
+      .strict(),
+    output: z.object({ cancelled: z.number().int() }),
+    mutates: true,
+    summary: 'Cancel one job, one import batch, or (neither given) everything queued or running.',
+  },
+  'ingest.retry': {
+    input: z.object({ jobId: z.number().int().positive() }).strict(),
+    output: IngestJobSchema,
+    mutates: true,
+    summary: 'Queue a failed or cancelled file again.',
+  },
 } as const satisfies Record<RouteName, RouteDef>;
 
 export const events = {
@@ -142,6 +236,8 @@ export const events = {
   'system.notice': NoticeSchema,
   'hotkeys.changed': z.array(HotkeyStateSchema),
   'models.progress': ModelProgressSchema,
+  'ingest.progress': IngestProgressSchema,
+  'knowledge.changed': KnowledgeChangedSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 // Compile-time check: the contract declares exactly the names in channels.ts, no more.

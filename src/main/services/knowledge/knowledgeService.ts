@@ -162,9 +162,12 @@ export class KnowledgeService implements Disposable {
     void this.purgeExpired();
     void this.syncPendingVectors();
     if (this.o.autoStart !== false) {
-      void this.ensureModel().catch((e: unknown) =>
-        this.o.log?.warn({ err: e }, 'knowledge: no embedding model yet'),
-      );
+      // Load the model (and start the worker) only when there is something to do with it.
+      if (this.hasContent()) {
+        void this.ensureModel().catch((e: unknown) =>
+          this.o.log?.warn({ err: e }, 'knowledge: no embedding model yet'),
+        );
+      }
       this.pump();
     }
   }
@@ -219,6 +222,8 @@ export class KnowledgeService implements Disposable {
 
   /** Call when the chosen embedding model may have changed: re-embeds in the background if it did. */
   async modelMaybeChanged(): Promise<void> {
+    // Nothing is embedded yet and nobody used a model: the next use resolves the right one anyway.
+    if (this.disposed || (!this.targetSpec && !this.hasContent())) return;
     let spec: ModelSpec;
     try {
       spec = await this.o.models.current();
@@ -228,6 +233,15 @@ export class KnowledgeService implements Disposable {
     if (this.targetSpec?.id === spec.id) return;
     this.target = undefined;
     await this.ensureModel();
+  }
+
+  /** True when any chunk or job exists (a fresh install has neither and needs no model yet). */
+  private hasContent(): boolean {
+    return (
+      this.db.prepare('SELECT 1 FROM chunks LIMIT 1').get() !== undefined ||
+      this.db.prepare("SELECT 1 FROM ingest_jobs WHERE state IN ('queued', 'running') LIMIT 1").get() !==
+        undefined
+    );
   }
 
   /** The model whose collection answers searches now. */
@@ -919,7 +933,8 @@ export class KnowledgeService implements Disposable {
     let vectorMs = 0;
     let spec: ModelSpec | undefined;
     let vectorHits: Promise<Array<{ id: number; score: number }>> = Promise.resolve([]);
-    if (q.mode !== 'keyword') {
+    const empty = this.db.prepare('SELECT 1 FROM chunks LIMIT 1').get() === undefined;
+    if (q.mode !== 'keyword' && !empty) {
       spec = await this.searchSpec();
       if (!spec) notes.push('No embedding model is available: only the keyword leg ran.');
       else {
