@@ -129,17 +129,20 @@ export class EmbeddedIndex implements VectorIndex {
     this.ensureCollectionSync(spec);
   }
 
-  ensureCollectionSync(spec: CollectionSpec): void {
+  /** Returns true when it created the collection. Checking an existing one takes no write lock. */
+  ensureCollectionSync(spec: CollectionSpec): boolean {
     this.assertOpen();
     assertSpec(spec);
-    const create = this.db.transaction(() => {
-      const existing = this.row(spec.name);
-      if (existing) {
-        if (existing.dimension !== spec.dimension || existing.distance !== spec.distance) {
-          throw specMismatch(toSpec(existing), spec);
-        }
-        return;
+    const check = (existing: CollectionRow | undefined): boolean => {
+      if (!existing) return false;
+      if (existing.dimension !== spec.dimension || existing.distance !== spec.distance) {
+        throw specMismatch(toSpec(existing), spec);
       }
+      return true;
+    };
+    if (check(this.row(spec.name))) return false;
+    const create = this.db.transaction((): boolean => {
+      if (check(this.row(spec.name))) return false; // created meanwhile by another connection
       const now = new Date().toISOString();
       const id = Number(
         this.db
@@ -164,8 +167,9 @@ export class EmbeddedIndex implements VectorIndex {
         ) WITHOUT ROWID;
         CREATE INDEX ${termTable(id)}_by_id ON ${termTable(id)}(id);
       `);
+      return true;
     });
-    create.immediate();
+    return create.immediate();
   }
 
   async describeCollection(name: string): Promise<CollectionSpec | undefined> {

@@ -17,7 +17,10 @@ export interface VectorStackOptions {
   /** The keychain (the app's SecretStore fits): holds the sidecar's generated API key. */
   secrets: SidecarSecrets;
   logger?: SidecarLogger;
-  /** Electron's process.resourcesPath in a packaged app (where resources/bin/qdrant lands). */
+  /**
+   * Where resources/bin/qdrant lands in a packaged app. Default: Electron's `process.resourcesPath`
+   * when running inside Electron (read off `process`, so this module stays free of electron imports).
+   */
   resourcesPath?: string;
   /** Environment for QDRANT_BIN / PATH lookup (default process.env). */
   env?: NodeJS.ProcessEnv;
@@ -43,6 +46,8 @@ export interface VectorStack extends Disposable {
 
 export function createVectorStack(options: VectorStackOptions): VectorStack {
   const embedded = new EmbeddedIndex(options.db);
+  const resourcesPath =
+    options.resourcesPath ?? (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath;
   const q = options.qdrant ?? {};
   let sidecar: QdrantSidecar | undefined;
   let mirror: VectorMirror | undefined;
@@ -54,7 +59,7 @@ export function createVectorStack(options: VectorStackOptions): VectorStack {
         dataDir: options.dataDir,
         secrets: options.secrets,
         binaryPath: q.binaryPath ?? null,
-        ...(options.resourcesPath ? { resourcesPath: options.resourcesPath } : {}),
+        ...(resourcesPath ? { resourcesPath } : {}),
         ...(options.env ? { env: options.env } : {}),
         ...(options.logger ? { logger: options.logger } : {}),
       });

@@ -247,8 +247,10 @@ export class VectorService implements VectorIndex, Disposable {
   }
 
   async ensureCollection(spec: CollectionSpec): Promise<void> {
-    this.embedded.ensureCollectionSync(spec);
-    this.mirrorWrite(spec.name, async (m) => m.ensureCollection(spec));
+    const created = this.embedded.ensureCollectionSync(spec);
+    // An existing collection reaches Qdrant through the sync check; no round trip per call.
+    if (created || !this.states.has(spec.name))
+      this.mirrorWrite(spec.name, async (m) => m.ensureCollection(spec));
   }
 
   async dropCollection(name: string): Promise<void> {
