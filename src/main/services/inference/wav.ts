@@ -59,3 +59,18 @@ export function toPcm16(samples: Float32Array): Int16Array {
   }
   return out;
 }
+
+/** Linear-interpolation resampling (enough for speech going into a 16 kHz recogniser). */
+export function resampleLinear(samples: Float32Array, from: number, to: number): Float32Array {
+  if (from === to) return samples.slice();
+  const out = new Float32Array(Math.floor((samples.length * to) / from));
+  const step = from / to;
+  for (let i = 0; i < out.length; i++) {
+    const x = i * step;
+    const i0 = Math.floor(x);
+    const i1 = Math.min(i0 + 1, samples.length - 1);
+    const t = x - i0;
+    out[i] = samples[i0]! * (1 - t) + samples[i1]! * t;
+  }
+  return out;
+}
