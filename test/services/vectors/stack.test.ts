@@ -102,3 +102,47 @@ describe('createVectorStack', () => {
     expect(() => process.kill(pid, 0)).toThrow();
   });
 });
+
+describe('remote Qdrant (the scale-out option)', () => {
+  it('is up while its /readyz answers 200 with our key, and wins over the sidecar when configured', async () => {
+    const http = await import('node:http');
+    let healthy = true;
+    const seenKeys: Array<string | undefined> = [];
+    const server = http.createServer((req, res) => {
+      seenKeys.push(req.headers['api-key'] as string | undefined);
+      res.writeHead(req.url === '/readyz' && healthy ? 200 : 503).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+    try {
+      const s = createVectorStack({
+        db,
+        dataDir: dir,
+        secrets: new MemorySecrets(),
+        qdrant: { url, apiKey: 'remote-key', binaryPath: '/never/used' },
+      });
+      stack = s;
+      expect(s.sidecar).toBeUndefined();
+      const mirror = s.mirror as NonNullable<typeof s.mirror> & { probe(): Promise<boolean> };
+      expect(mirror.id).toBe(`remote:${url.slice(0, -1)}`);
+      const changes: boolean[] = [];
+      mirror.onChange((up) => changes.push(up));
+      expect(await mirror.probe()).toBe(true);
+      expect(mirror.isUp()).toBe(true);
+      healthy = false;
+      expect(await mirror.probe()).toBe(false);
+      expect(mirror.health()).toEqual({ state: 'down', detail: expect.stringContaining('answered 503') });
+      expect(changes).toEqual([true, false]);
+      expect(seenKeys.every((k) => k === 'remote-key')).toBe(true);
+      s.start();
+      expect(s.service.health()).toEqual({
+        state: 'degraded',
+        detail: expect.stringMatching(/^Qdrant \(remote\) is down; using the embedded index\./),
+      });
+    } finally {
+      await stack?.dispose();
+      stack = undefined;
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
