@@ -96,9 +96,11 @@ export function describeVectorIndex(
     let sut: IndexUnderTest;
     let index: VectorIndex;
     let n = 0;
+    const created: string[] = [];
     /** A fresh collection name per test, dropped first in case a remote server kept one. */
     async function fresh(dimension: number): Promise<string> {
       const c = `contract_${process.pid}_${++n}`;
+      created.push(c);
       await index.dropCollection(c);
       await index.ensureCollection({ name: c, dimension, distance: 'cosine' });
       return c;
@@ -109,6 +111,8 @@ export function describeVectorIndex(
       index = sut.index;
     });
     afterAll(async () => {
+      // Leave nothing behind on a shared (remote) server.
+      for (const c of created) await index?.dropCollection(c).catch(() => undefined);
       await sut?.cleanup();
     });
 

@@ -180,9 +180,11 @@ export class QdrantIndex implements VectorIndex {
         }
         throw e;
       }
-      const vectors = info.config.params.vectors as
-        Schemas['VectorParams'] | Record<string, Schemas['VectorParams']>;
-      const params = 'size' in vectors ? (vectors as Schemas['VectorParams']) : undefined;
+      const vectors = info.config?.params?.vectors as unknown;
+      const params =
+        typeof vectors === 'object' && vectors !== null && 'size' in vectors
+          ? (vectors as Schemas['VectorParams'])
+          : undefined;
       if (!params || params.distance !== 'Cosine') {
         throw new AppError(
           'CONFLICT',
