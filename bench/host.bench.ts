@@ -124,11 +124,16 @@ async function stop(s: Started): Promise<void> {
   fs.rmSync(s.dataDir, { recursive: true, force: true });
 }
 
+/** Resident set size of another process: /proc on Linux, `ps` elsewhere (macOS); Windows has neither. */
 function rssMB(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-  if (!m) throw new Error('VmRSS not found');
-  return Number(m[1]) / 1024;
+  if (process.platform === 'linux') {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    if (!m) throw new Error('VmRSS not found');
+    return Number(m[1]) / 1024;
+  }
+  const ps = spawnSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' });
+  const kb = Number(ps.stdout.trim());
+  return ps.status === 0 && kb > 0 ? kb / 1024 : Number.NaN;
 }
 
 async function wsRoundTrips(port: number, token: string): Promise<number[]> {
@@ -213,7 +218,7 @@ export async function run(): Promise<BenchResult[]> {
     phases.push(s.startup);
     if (i === COLD_RUNS - 1) {
       await new Promise((r) => setTimeout(r, 2000));
-      if (process.platform === 'linux') rss = rssMB(s.child.pid!);
+      rss = rssMB(s.child.pid!);
       ws = await wsRoundTrips(s.port, s.token);
     }
     await stop(s);
