@@ -46,14 +46,20 @@ export interface Knowledge {
 export function openKnowledge(
   dir: string,
   spec: ModelSpec,
-  options: Partial<KnowledgeServiceOptions> & { workerThreads?: number } = {},
+  options: Partial<KnowledgeServiceOptions> & {
+    workerThreads?: number;
+    onEvent?: (event: string, payload: unknown) => void;
+  } = {},
 ): Knowledge {
   const db = openDatabase(path.join(dir, 'nook.db'));
   const index = new EmbeddedIndex(db);
   const worker = options.worker ?? new KnowledgeWorkerClient({ threads: options.workerThreads });
   const events: Knowledge['events'] = [];
   const bus: KnowledgeEvents = {
-    emit: (event: string, payload: unknown) => void events.push({ event, payload }),
+    emit: (event: string, payload: unknown) => {
+      events.push({ event, payload });
+      options.onEvent?.(event, payload);
+    },
   };
   const service = new KnowledgeService({
     db,

@@ -15,7 +15,7 @@ const STOPWORDS = new Set(
 );
 
 /** Letters, digits and the joiners that hold codes together ("E-4012", "snake_case"). */
-const WORD = /[\p{L}\p{N}]+(?:[-_.:/][\p{L}\p{N}]+)*/gu;
+const WORD = /[\p{L}\p{N}]+(?:[-_.][\p{L}\p{N}]+)*/gu;
 const MAX_TERMS = 32;
 
 export interface ParsedQuery {
@@ -23,6 +23,8 @@ export interface ParsedQuery {
   fts: string;
   /** Lower-cased words to highlight (stopwords left out). */
   terms: string[];
+  /** The OR-ed alternatives, each as its words (a phrase or code has several). */
+  groups: string[][];
 }
 
 /**
@@ -36,11 +38,13 @@ export interface ParsedQuery {
 export function toFtsQuery(input: string): ParsedQuery {
   const parts: string[] = [];
   const terms: string[] = [];
+  const groups: string[][] = [];
   const seen = new Set<string>();
   const add = (expr: string, words: string[]): void => {
     if (expr.length === 0 || seen.has(expr) || parts.length >= MAX_TERMS) return;
     seen.add(expr);
     parts.push(expr);
+    groups.push(words.flatMap((w) => w.split(/[-_.]/)).filter((w) => w.length > 0));
     for (const w of words) if (!terms.includes(w)) terms.push(w);
   };
   // User phrases first.
@@ -53,7 +57,25 @@ export function toFtsQuery(input: string): ParsedQuery {
   const words = (rest.match(WORD) ?? []).map((w) => w.toLowerCase());
   const content = words.filter((w) => !STOPWORDS.has(w));
   for (const w of content.length > 0 ? content : words) add(quote(w), [w]);
-  return { fts: parts.join(' OR '), terms };
+  return { fts: parts.join(' OR '), terms, groups };
+}
+
+/**
+ * How many of the query's alternatives occur in `text` (a group counts when all its words do, each
+ * matched by a stem-like prefix as in highlighting). Used as a "minimum should match" for the keyword
+ * leg in hybrid mode: a chunk that shares one incidental word with a long question is weak evidence
+ * and must not outvote the vector leg.
+ */
+export function matchedGroups(text: string, groups: readonly string[][]): number {
+  const words = new Set((text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).map((w) => stem(w)));
+  let n = 0;
+  for (const g of groups) if (g.every((w) => words.has(stem(w)))) n++;
+  return n;
+}
+
+/** A crude stem: long words are compared on their first letters (enough for the coverage check). */
+function stem(w: string): string {
+  return w.length > 5 ? w.slice(0, Math.max(4, w.length - 3)) : w;
 }
 
 function quote(s: string): string {

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import {
+  highlightTerms,
+  markedToSpans,
+  matchedGroups,
+  reciprocalRankFusion,
+  toFtsQuery,
+} from '../../../src/main/services/knowledge/query';
+
+describe('query handling for hybrid search', () => {
+  it('quotes every word, keeps codes and user phrases whole, drops stopwords and ORs the rest', () => {
+    expect(toFtsQuery('What does error E-4012 mean?')).toMatchObject({
+      fts: '"error" OR "e-4012" OR "mean"',
+      groups: [['error'], ['e', '4012'], ['mean']],
+    });
+    expect(toFtsQuery('"inlet valve" stayed').fts).toBe('"inlet valve" OR "stayed"');
+    // FTS5 syntax is inert: operators become words, stray quotes and brackets vanish.
+    expect(toFtsQuery('NEAR(pump valve) AND col:x*').fts).toBe('"near" OR "pump" OR "valve" OR "col" OR "x"');
+    expect(toFtsQuery('"').fts).toBe('');
+    expect(toFtsQuery('(((*)))').fts).toBe('');
+    // Only stopwords: they are kept rather than searching for nothing.
+    expect(toFtsQuery('the of').fts).toBe('"the" OR "of"');
+    expect(toFtsQuery('snake_case and v1.2.3').fts).toBe('"snake_case" OR "v1.2.3"');
+  });
+
+  it('fuses ranked lists by reciprocal rank (k = 60)', () => {
+    const fused = reciprocalRankFusion([
+      [1, 2, 3],
+      [3, 4],
+    ]);
+    expect(fused.get(3)).toBeCloseTo(1 / 63 + 1 / 61, 12);
+    expect(fused.get(1)).toBeCloseTo(1 / 61, 12);
+    expect([...fused.entries()].sort((a, b) => b[1] - a[1])[0]![0]).toBe(3);
+  });
+
+  it('turns FTS5 snippet markers into spans and highlights query words in plain text', () => {
+    expect(markedToSpans('the \u0002pump\u0003 failed with \u0002E\u0003-\u00024012\u0003')).toEqual([
+      { text: 'the ', mark: false },
+      { text: 'pump', mark: true },
+      { text: ' failed with ', mark: false },
+      { text: 'E', mark: true },
+      { text: '-', mark: false },
+      { text: '4012', mark: true },
+    ]);
+    const spans = highlightTerms('Spent batteries go to a collection point.', ['battery', 'collection']);
+    expect(spans.filter((s) => s.mark).map((s) => s.text)).toEqual(['batteries', 'collection']);
+    const long = `${'filler '.repeat(100)}the lighthouse keeper ${'more '.repeat(100)}`;
+    const cut = highlightTerms(long, ['lighthouse'], 120);
+    expect(cut[0]!.text.startsWith('…')).toBe(true);
+    expect(cut.some((s) => s.mark && s.text === 'lighthouse')).toBe(true);
+    expect(cut.map((s) => s.text).join('').length).toBeLessThan(130);
+  });
+
+  it('counts how many query alternatives a text covers (minimum should match)', () => {
+    const { groups } = toFtsQuery('teach a young hound to obey');
+    expect(matchedGroups('Aphids cluster on young shoots of beans.', groups)).toBe(1);
+    expect(matchedGroups('Teaching a young hound takes patience.', groups)).toBe(3);
+    expect(matchedGroups('Error E-4012 again', toFtsQuery('E-4012').groups)).toBe(1);
+  });
+});
