@@ -315,6 +315,12 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     }
     console.log(`Nook is running at ${host.loginUrl}`);
     console.log('Open that link to log in; it works once and for 10 minutes. Stop with Ctrl+C.');
+    if (process.stdin.isTTY) {
+      // Login links are one-time and short-lived: Enter prints a fresh one (no restart needed).
+      console.log('Press Enter for a new login link.');
+      const running = host;
+      process.stdin.on('data', () => console.log(`New login link: ${running.newLoginUrl()}`));
+    }
     const ready: Record<string, unknown> = {
       url: host.url,
       loginUrl: host.loginUrl,
