@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp } from 'node:fs/promises';
+import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -337,5 +337,49 @@ describe('a single 10 MB line stays bounded', () => {
     const doc = await parsed(docs.longLineTxt, { maxChars: 1000 });
     expect(documentText(doc).length).toBeLessThanOrEqual(1000);
     expect(doc.warnings.join(' ')).toMatch(/cut at 1,000 characters/);
+  });
+});
+
+describe('hostile structure is read in bounded time', () => {
+  it('HTML nested 100,000 elements deep: text without structure, a warning', async () => {
+    const path = join(scratch, 'deep.html');
+    await writeFile(
+      path,
+      `<html><body>${'<div>'.repeat(100_000)}deep text${'</div>'.repeat(100_000)}</body></html>`,
+    );
+    const doc = await parsed(path);
+    expect(documentText(doc)).toBe('deep text');
+    expect(doc.warnings.join(' ')).toMatch(/nests elements more than 500 deep/);
+  });
+
+  it('an HTML fragment without <html>/<body> is still read', async () => {
+    const path = join(scratch, 'fragment.html');
+    await writeFile(path, `<h2>Notes</h2><p>${'A fragment paragraph about kelp forests. '.repeat(3)}</p>`);
+    const doc = await parsed(path);
+    expect(documentText(doc)).toContain('A fragment paragraph about kelp forests.');
+  });
+
+  it('Markdown nested 2,000 lists deep or quoted 100,000 times: plain text, a warning', async () => {
+    const lists = join(scratch, 'lists.md');
+    await writeFile(
+      lists,
+      Array.from({ length: 2000 }, (_, i) => `${' '.repeat(i * 2)}- item ${i}`).join('\n'),
+    );
+    const a = await parsed(lists);
+    expect(documentText(a)).toContain('- item 1999');
+    expect(a.warnings.join(' ')).toMatch(/nest too deeply\); indexed as plain text/);
+
+    const quotes = join(scratch, 'quotes.md');
+    await writeFile(quotes, `${'>'.repeat(100_000)} quoted`);
+    const b = await parsed(quotes);
+    expect(documentText(b).endsWith('quoted')).toBe(true);
+    expect(b.warnings.join(' ')).toMatch(/indexed as plain text/);
+  });
+
+  it('JSON nested 100,000 deep keeps its value with a bounded key path', async () => {
+    const path = join(scratch, 'deep.json');
+    await writeFile(path, `${'['.repeat(100_000)}"bottom"${']'.repeat(100_000)}`);
+    const doc = await parsed(path);
+    expect(documentText(doc)).toBe(`${'[0]'.repeat(33)}: bottom`);
   });
 });

@@ -79,6 +79,8 @@ interface Atom {
   section: number;
   /** Cut inside a word (no whitespace at a boundary): placed in a chunk of its own, no overlap. */
   solo: boolean;
+  /** First piece of a paragraph that did not fit whole: it starts a new chunk if the current one is half full. */
+  opensSplit?: boolean;
 }
 
 const WHITESPACE = /\s/;
@@ -161,7 +163,8 @@ export function chunkDocument(doc: Pick<ParsedDocument, 'sections'>, options: Ch
         const range = trim(pos, cut);
         const n = range ? count(range[0], range[1]) : 0;
         if (n > cap && target > 1) {
-          target = Math.max(1, Math.floor(target / 2));
+          // Shrink in proportion to the overshoot (and at least by one character).
+          target = Math.max(1, Math.min(target - 1, Math.floor(((cut - pos) * cap * 0.95) / n)));
           continue;
         }
         if (range) push(range[0], range[1], n, section, hard || prevHard);
@@ -202,7 +205,9 @@ export function chunkDocument(doc: Pick<ParsedDocument, 'sections'>, options: Ch
         return;
       }
     }
+    const first = atoms.length;
     sentences(s, e, section);
+    if (atoms[first]) atoms[first].opensSplit = true;
   };
 
   doc.sections.forEach((sec, i) => {
@@ -344,7 +349,9 @@ export function chunkDocument(doc: Pick<ParsedDocument, 'sections'>, options: Ch
         a.solo ||
         last.solo ||
         a.tokens > room ||
-        (newSection && (!sameGroup(last.section, a.section) || used + (ov?.tokens ?? 0) >= budget / 2))
+        // Prefer chunk ends at section and paragraph boundaries once a chunk is half full.
+        (newSection && (!sameGroup(last.section, a.section) || used + (ov?.tokens ?? 0) >= budget / 2)) ||
+        (a.opensSplit === true && used + (ov?.tokens ?? 0) >= budget / 2)
       ) {
         emit();
         if (pending.length > 0) {

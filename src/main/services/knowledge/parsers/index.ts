@@ -52,7 +52,14 @@ export async function parseFile(path: string, options: ParseOptions = {}): Promi
   const timeout = AbortSignal.timeout(limits.timeoutMs);
   const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
   throwIfAborted(signal);
-  return raceAbort(parseInner(path, limits, signal), signal);
+  try {
+    return await raceAbort(parseInner(path, limits, signal), signal);
+  } catch (e) {
+    if (isParseError(e)) throw e;
+    // A library choking on hostile input (a stack overflow in a parser, a malformed structure)
+    // is still this one file's problem: typed, with the library's words as the reason.
+    throw new ParseError('CORRUPT', `The file could not be parsed (${errorMessage(e)}).`);
+  }
 }
 
 /** Parses files one after another; a file that fails becomes a failure entry and the batch goes on. */
@@ -217,10 +224,10 @@ function parseTextual(
   const ext = extname(path).toLowerCase();
   switch (format) {
     case 'markdown':
-      title = markdownToSections(text, builder).title;
+      title = markdownToSections(text, builder, warnings).title;
       break;
     case 'html': {
-      const r = htmlPageToSections(text, builder);
+      const r = htmlPageToSections(text, builder, warnings);
       title = r.title;
       meta.article = r.article;
       break;

@@ -108,10 +108,52 @@ function frontMatter(src: string): { title?: string; body: string } {
   return { ...(t ? { title: t[1]! } : {}), body: src.slice(m[0].length) };
 }
 
-/** Markdown via marked's lexer (GFM): headings become the heading path, markup is dropped. */
-export function markdownToSections(src: string, builder: SectionBuilder): { title: string } {
+/** Lines longer than this are not Markdown structure; the lexer's regexes degrade on them. */
+const MAX_LINE = 100_000;
+/** List indentation and blockquote nesting that make the lexer quadratic (or overflow its stack). */
+const MAX_INDENT = 64;
+const MAX_QUOTE_DEPTH = 32;
+
+/** Why this Markdown should not go through the lexer, or undefined when it is safe to. */
+export function markdownHazard(src: string): string | undefined {
+  let start = 0;
+  while (start <= src.length) {
+    let end = src.indexOf('\n', start);
+    if (end === -1) end = src.length;
+    if (end - start > MAX_LINE) return `a line is longer than ${MAX_LINE.toLocaleString('en-US')} characters`;
+    let i = start;
+    while (i < end && (src[i] === ' ' || src[i] === '\t')) i++;
+    if (i - start > MAX_INDENT && i < end) return 'lists or blocks nest too deeply';
+    let quotes = 0;
+    for (let k = i; k < end && (src[k] === '>' || src[k] === ' '); k++) if (src[k] === '>') quotes++;
+    if (quotes > MAX_QUOTE_DEPTH) return 'block quotes nest too deeply';
+    start = end + 1;
+  }
+  return undefined;
+}
+
+/**
+ * Markdown via marked's lexer (GFM): headings become the heading path, markup is dropped.
+ * Input the lexer cannot handle in bounded time or stack is read as plain text, with a warning.
+ */
+export function markdownToSections(
+  src: string,
+  builder: SectionBuilder,
+  warnings: string[],
+): { title: string } {
   const fm = frontMatter(src);
-  const tokens = new Lexer({ gfm: true }).lex(fm.body);
+  const hazard = markdownHazard(fm.body);
+  let tokens: Token[];
+  try {
+    if (hazard) throw new Error(hazard);
+    tokens = new Lexer({ gfm: true }).lex(fm.body);
+  } catch (e) {
+    warnings.push(
+      `Markdown structure was not read (${e instanceof Error ? e.message : String(e)}); indexed as plain text.`,
+    );
+    builder.paragraphs(fm.body);
+    return { title: fm.title ? cleanInline(fm.title) : '' };
+  }
   let firstH1 = '';
   for (const t of tokens) {
     if (!firstH1 && t.type === 'heading' && (t as Tokens.Heading).depth === 1) {
