@@ -101,7 +101,7 @@ export type SearchFilters = z.infer<typeof SearchFiltersSchema>;
 export const SearchInputSchema = z
   .object({
     query: z.string().trim().min(1).max(2000),
-    k: z.number().int().min(1).max(100).default(10),
+    k: z.number().int().min(1).max(200).default(10),
     mode: z.enum(SEARCH_MODES).default('hybrid'),
     filters: SearchFiltersSchema.optional(),
   })

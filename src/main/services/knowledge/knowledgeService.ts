@@ -938,18 +938,31 @@ export class KnowledgeService implements Disposable {
       spec = await this.searchSpec();
       if (!spec) notes.push('No embedding model is available: only the keyword leg ran.');
       else {
-        const s = spec;
+        const first = spec;
         vectorHits = (async () => {
-          const te = performance.now();
-          const [vec] = await this.o.worker.embed(s.id, [q.query], 'query');
-          embedMs = performance.now() - te;
-          const tv = performance.now();
-          const hits = await this.o.vectors.search(collectionFor(s.id), vec!, {
-            k: legK,
-            filter: toVectorFilter(filters),
-          });
-          vectorMs = performance.now() - tv;
-          return hits;
+          for (let s = first; ;) {
+            try {
+              const te = performance.now();
+              const [vec] = await this.o.worker.embed(s.id, [q.query], 'query');
+              embedMs = performance.now() - te;
+              const tv = performance.now();
+              const hits = await this.o.vectors.search(collectionFor(s.id), vec!, {
+                k: legK,
+                filter: toVectorFilter(filters),
+              });
+              vectorMs = performance.now() - tv;
+              spec = s;
+              return hits;
+            } catch (e) {
+              // A re-embed finished while this query was in flight: the old model's collection is
+              // gone (or the old model unloaded). Ask the new one.
+              const now = this.searchModelId;
+              if (now === s.id || !now) throw e;
+              const next = await this.searchSpec();
+              if (!next || next.id === s.id) throw e;
+              s = next;
+            }
+          }
         })();
       }
     }
