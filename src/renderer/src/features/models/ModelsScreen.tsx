@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { MODEL_TASKS, type ModelStatus, type ModelTask } from '../../../../shared/types/models';
 import type { Result } from '../../../../shared/ipc/result';
 import { invoke, on } from '../../api';
@@ -43,8 +43,12 @@ export function ModelsScreen() {
   const [models, setModels] = useState<ModelStatus[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  // Several reloads can be in flight (events, a delete, a settings change): only the newest one counts.
+  const latest = useRef(0);
   const reload = async () => {
+    const mine = ++latest.current;
     const r = await invoke('models.list', {});
+    if (mine !== latest.current) return;
     if (r.ok) {
       setModels(r.value);
       setError(null);
