@@ -9,7 +9,7 @@ import { DisposableStore } from '../shared/lifecycle';
 import type { HotkeyState } from '../shared/types/system';
 import { EventBus } from './rpc/eventBus';
 import { createDispatcher, type Dispatcher } from './rpc/dispatcher';
-import { createHandlers } from './rpc/handlers';
+import { createHandlers, type DesktopShell } from './rpc/handlers';
 import { openDatabase, type Database } from './services/storage/database';
 import { SettingsService, type SettingsBackend } from './services/settings/settingsService';
 import { ConfSettingsBackend } from './services/settings/confBackend';
@@ -35,6 +35,8 @@ export interface CoreOptions {
   keychain?: KeychainBackend;
   /** The desktop shell reports its global hotkeys; the host has none. */
   hotkeys?: () => HotkeyState[];
+  /** The desktop shell's file picker and "open with the system app"; the host has neither. */
+  desktop?: DesktopShell;
   /** Extra versions for diagnostics (electron, chrome). */
   versions?: Record<string, string>;
   logToStdout?: boolean;
@@ -154,6 +156,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       models,
       knowledge,
       hotkeys: options.hotkeys ?? (() => []),
+      ...(options.desktop ? { desktop: options.desktop } : {}),
     });
     const dispatcher = createDispatcher(handlers, log);
     await secrets.warmUp(log);

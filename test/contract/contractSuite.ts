@@ -88,6 +88,11 @@ export const VALID_EXAMPLES: Record<RouteName, Example[]> = {
   'ingest.resume': [{ input: {} }],
   'ingest.cancel': [{ input: {} }, { input: { jobId: 999_999 } }],
   'ingest.retry': [{ input: { jobId: 999_999 }, outcome: 'NOT_FOUND' }],
+  'knowledge.openOriginal': [{ input: { id: 999_999 }, outcome: 'NOT_FOUND' }],
+  'app.pickFiles': [
+    { input: {}, outcome: 'UNAVAILABLE' },
+    { input: { folders: true }, outcome: 'UNAVAILABLE' },
+  ],
 };
 
 /** Arbitrary valid settings patches (generated from the patch schema's shape). */

@@ -116,6 +116,12 @@ export function createTestBackend(): TestBackend {
     'ingest.retry': ({ jobId }) => {
       throw new AppError('NOT_FOUND', `No ingest job ${jobId}.`);
     },
+    'knowledge.openOriginal': ({ id }) => {
+      throw new AppError('NOT_FOUND', `No document ${id}.`);
+    },
+    'app.pickFiles': () => {
+      throw new AppError('UNAVAILABLE', 'The file picker needs the desktop app.');
+    },
   };
   return { dispatcher: createDispatcher(handlers), events, keychain, dispose: async () => undefined };
 }

@@ -89,9 +89,13 @@ test('with window.nook present the app talks only through the bridge and acts as
     'settings.update',
   );
 
-  // Dropped files become absolute paths through pathsForFiles.
+  // Dropped files become absolute paths through pathsForFiles, imported by path over the bridge (no upload).
+  const uploads: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/api/knowledge/upload')) uploads.push(r.url());
+  });
   await page.getByRole('button', { name: 'Library' }).click();
-  const target = page.getByTestId('library-drop-target');
+  const target = page.getByTestId('app-drop-target');
   const dataTransfer = await page.evaluateHandle(() => {
     const g = globalThis as unknown as PageGlobals;
     const dt = new g.DataTransfer();
@@ -100,10 +104,17 @@ test('with window.nook present the app talks only through the bridge and acts as
   });
   await target.dispatchEvent('dragenter', { dataTransfer });
   await target.dispatchEvent('drop', { dataTransfer });
-  await expect(page.getByTestId('drop-result')).toContainText('Received 1 file (paths resolved): notes.md');
+  // The stand-in's path does not exist on this machine: the import says so.
+  await expect(page.getByTestId('toast').filter({ hasText: 'Nothing to import' })).toContainText(
+    '/home/tester/Documents/notes.md (not found)',
+  );
   expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__pathsAskedFor)).toEqual([
     'notes.md',
   ]);
+  expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__bridgeCalls)).toContain(
+    'knowledge.import',
+  );
+  expect(uploads).toEqual([]);
 });
 
 test('the hotkeys.list state from the desktop shell is shown, conflicts included, and follows hotkeys.changed', async ({

@@ -6,7 +6,7 @@ const VIEWS = [
     id: 'library',
     label: 'Library',
     heading: 'Library',
-    says: /PDFs, Markdown, text files and notes you add/,
+    says: /Add files/,
   },
   { id: 'briefing', label: 'Briefing', heading: 'Briefing', says: /summary of what changed in your Library/ },
   { id: 'voice', label: 'Voice', heading: 'Voice', says: /Transcripts of what you dictate/ },

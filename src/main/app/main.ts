@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import type * as ElectronNs from 'electron';
 import type { BrowserWindow } from 'electron';
 import { DisposableStore, toDisposable } from '../../shared/lifecycle';
-import { isAppError } from '../../shared/ipc/result';
+import { AppError, isAppError } from '../../shared/ipc/result';
 import { createCore, type Core } from '../core';
 import { registerIpc, createSenderValidator } from '../ipc/registrar';
 import { forwardEvents } from '../ipc/eventForwarder';
@@ -180,6 +180,24 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
         settingsBackend,
         keychain: chosen.backend,
         hotkeys: () => late.hotkeys?.list() ?? [],
+        desktop: {
+          async pickFiles({ folders }) {
+            const parent = electron.BrowserWindow.getFocusedWindow();
+            const options: ElectronNs.OpenDialogOptions = {
+              title: folders ? 'Add folders to your Library' : 'Add files to your Library',
+              properties: [folders ? 'openDirectory' : 'openFile', 'multiSelections'],
+            };
+            const r = parent
+              ? await electron.dialog.showOpenDialog(parent, options)
+              : await electron.dialog.showOpenDialog(options);
+            return r.canceled ? [] : r.filePaths;
+          },
+          async openPath(p) {
+            // Resolves to an error message ('' on success), e.g. when the file was moved or deleted.
+            const problem = await electron.shell.openPath(p);
+            if (problem) throw new AppError('NOT_FOUND', `Could not open ${p}: ${problem}`);
+          },
+        },
         versions: pickVersions(process.versions),
       }),
     );

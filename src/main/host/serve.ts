@@ -222,6 +222,7 @@ async function listen(
     keychain,
     log: late.log,
     rendererDir,
+    uploadsDir: path.join(args.dataDir, 'imports'),
   };
   try {
     return await startHost({ ...common, port: args.port });

@@ -36,6 +36,7 @@ import {
   type TokenKeychain,
 } from './auth';
 import { checkHostAndOrigin } from './guards';
+import { registerUploads } from './upload';
 
 export interface HostLogger {
   info(obj: object, msg: string): void;
@@ -65,6 +66,8 @@ export interface StartHostOptions {
   sessionTtlMs?: number;
   /** Calls one WebSocket may have running at once; more get UNAVAILABLE (default 64). */
   maxInFlightPerSocket?: number;
+  /** Where browser uploads are kept (`<dataDir>/imports`); without it there is no upload route. */
+  uploadsDir?: string;
 }
 
 export interface HostHandle {
@@ -160,6 +163,8 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
     reply.header('Cache-Control', 'no-store');
     return { loginUrl: newLoginUrl() };
   });
+
+  if (options.uploadsDir) await registerUploads(app, { dispatcher, dir: options.uploadsDir, log });
 
   app.get(WS_PATH, { websocket: true }, (socket, req) => {
     const controller = new AbortController();

@@ -1,6 +1,7 @@
 /** Route handlers: thin glue from the contract to the services. Every route must have one. */
 import { AppError } from '../../shared/ipc/result';
 import type { HotkeyState } from '../../shared/types/system';
+import { ORIGINAL_PATH_PREFIX } from '../../shared/types/upload';
 import type { Handlers } from './dispatcher';
 import type { SettingsService } from '../services/settings/settingsService';
 import type { SecretStore } from '../services/secrets/secretStore';
@@ -8,12 +9,21 @@ import type { SystemService } from '../services/system/systemService';
 import type { ModelManager } from '../services/models/modelManager';
 import type { KnowledgeService } from '../services/knowledge/knowledgeService';
 
+/** What only the desktop shell can do (Electron's dialog and shell); absent in the headless host. */
+export interface DesktopShell {
+  /** The system picker; absolute paths, empty when cancelled. */
+  pickFiles(options: { folders: boolean }): Promise<string[]>;
+  /** Opens a file with the system's default application; throws an AppError when it cannot. */
+  openPath(path: string): Promise<void>;
+}
+
 export interface HandlerDeps {
   settings: SettingsService;
   secrets: SecretStore;
   system: SystemService;
   hotkeys: () => HotkeyState[];
   models: ModelManager;
+  desktop?: DesktopShell;
   /** The knowledge base (absent in test backends that do not build it: its routes answer UNAVAILABLE). */
   knowledge?: KnowledgeService;
 }
@@ -75,5 +85,20 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'ingest.resume': () => kb().resume(),
     'ingest.cancel': (target) => kb().cancel(target),
     'ingest.retry': ({ jobId }) => kb().retry(jobId),
+    'knowledge.openOriginal': async ({ id }) => {
+      const doc = kb().store.document(id);
+      if (!doc || doc.deleted_at !== null) throw new AppError('NOT_FOUND', `No document ${id}.`);
+      if (!d.desktop) return { opened: false, downloadUrl: `${ORIGINAL_PATH_PREFIX}${id}`, path: doc.path };
+      await d.desktop.openPath(doc.path);
+      return { opened: true, downloadUrl: null, path: doc.path };
+    },
+    'app.pickFiles': async ({ folders }) => {
+      if (!d.desktop)
+        throw new AppError(
+          'UNAVAILABLE',
+          'The file picker needs the desktop app; in a browser, choose files to upload instead.',
+        );
+      return { paths: await d.desktop.pickFiles({ folders }) };
+    },
   };
 }

@@ -3,6 +3,11 @@ import { onConnectionState, on } from './api';
 import { Sidebar } from './components/Sidebar';
 import { StatusBar } from './components/StatusBar';
 import { Toasts } from './components/Toasts';
+import { DropOverlay } from './components/DropOverlay';
+import { useFileDrop } from './hooks/useFileDrop';
+import { ImportPanel } from './features/library/ImportPanel';
+import { useLibraryStore } from './features/library/useLibraryStore';
+import { startIngestSync, useIngestStore } from './stores/useIngestStore';
 import { AskView } from './features/ask/AskView';
 import { BriefingView } from './features/briefing/BriefingView';
 import { LibraryView } from './features/library/LibraryView';
@@ -29,6 +34,13 @@ function useViewShortcuts(): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!(e.ctrlKey || e.metaKey) || e.altKey || e.shiftKey) return;
+      // Ctrl/Cmd+K: search the Library from anywhere.
+      if (e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        useNavStore.getState().setView('library');
+        useLibraryStore.getState().focusSearch();
+        return;
+      }
       const n = Number(e.key);
       const target = Number.isInteger(n) && n >= 1 ? VIEWS[n - 1] : undefined;
       if (!target) return;
@@ -46,6 +58,7 @@ function useBackendSync(): void {
     const push = useToastStore.getState().push;
     const stopSettings = startSettingsSync();
     const stopStatus = startStatusSync();
+    const stopIngest = startIngestSync();
     const offNotice = on('system.notice', (n) => push({ level: n.level, message: n.message }));
     let wasOpen = false;
     const offConn = onConnectionState((state) => {
@@ -59,6 +72,7 @@ function useBackendSync(): void {
     return () => {
       stopSettings();
       stopStatus();
+      stopIngest();
       offNotice();
       offConn();
     };
@@ -77,13 +91,15 @@ export function App() {
   const view = useNavStore((s) => s.view);
   const View = VIEW_COMPONENTS[view];
   const label = VIEWS.find((v) => v.id === view)?.label ?? '';
+  // Files dropped anywhere on the window are imported (paths on the desktop, an upload in a browser).
+  const { isOver, bind } = useFileDrop((dropped) => void useIngestStore.getState().importFiles(dropped));
 
   useEffect(() => {
     document.title = `${label} — Nook`;
   }, [label]);
 
   return (
-    <div className="app">
+    <div className="app" {...bind} data-testid="app-drop-target">
       <a
         className="skip-link"
         href="#main"
@@ -99,7 +115,9 @@ export function App() {
         <View />
       </main>
       <StatusBar />
+      <ImportPanel />
       <Toasts />
+      <DropOverlay visible={isOver} label="Drop files or folders to add them to your Library" />
     </div>
   );
 }

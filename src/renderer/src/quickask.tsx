@@ -2,6 +2,10 @@ import { StrictMode, useEffect, useState, type KeyboardEvent } from 'react';
 import { createRoot } from 'react-dom/client';
 import { invoke, on } from './api';
 import { Icon } from './components/Icon';
+import { DropOverlay } from './components/DropOverlay';
+import { useFileDrop } from './hooks/useFileDrop';
+import { startIngestSync, useIngestStore, visibleJobs, isFinished } from './stores/useIngestStore';
+import './features/library/library.css';
 import { applyTheme, type ThemeSetting } from './theme';
 import './styles.css';
 
@@ -29,12 +33,26 @@ function QuickAsk() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
+  // Files dropped here are imported like on the main window; a line follows their progress.
+  useEffect(() => startIngestSync(), []);
+  const { isOver, bind } = useFileDrop((dropped) => void useIngestStore.getState().importFiles(dropped));
+  const importing = useIngestStore((s) => {
+    const jobs = visibleJobs(s);
+    if (jobs.length === 0 && s.uploads.length === 0) return null;
+    const done = jobs.filter(isFinished).length;
+    return s.uploads.length > 0 && jobs.length === 0
+      ? 'Uploading your files…'
+      : done === jobs.length
+        ? `Added ${jobs.filter((j) => j.state === 'done').length} of ${jobs.length} files to your Library`
+        : `Adding files to your Library: ${done} of ${jobs.length} done`;
+  });
+
   const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
     if (e.key === 'Enter' && e.currentTarget.value.trim() !== '') setSubmitted(true);
   };
 
   return (
-    <main className="quickask__panel">
+    <main className="quickask__panel view--droppable" {...bind} data-testid="quickask-drop-target">
       <div className="quickask__row">
         <Icon name="search" size={20} />
         <input
@@ -54,6 +72,12 @@ function QuickAsk() {
           ? 'Not answered: the assistant is not part of Nook yet. It arrives in a coming update.'
           : 'Answers from your own documents will appear here once the assistant arrives. Esc closes this window.'}
       </p>
+      {importing ? (
+        <p className="quickask__import" aria-live="polite" data-testid="quickask-import">
+          {importing}
+        </p>
+      ) : null}
+      <DropOverlay visible={isOver} label="Drop to add to your Library" />
     </main>
   );
 }

@@ -32,6 +32,8 @@ export const ROUTES = [
   'ingest.resume',
   'ingest.cancel',
   'ingest.retry',
+  'knowledge.openOriginal',
+  'app.pickFiles',
 ] as const;
 
 export const EVENTS = [

@@ -227,6 +227,26 @@ export const routes = {
     mutates: true,
     summary: 'Queue a failed or cancelled file again.',
   },
+  'knowledge.openOriginal': {
+    input: z.object({ id: docId }).strict(),
+    output: z.object({
+      /** True when the desktop app opened the file with the system's default application. */
+      opened: z.boolean(),
+      /** In a browser: where the host serves the file (same origin, needs the session). */
+      downloadUrl: z.string().nullable(),
+      path: z.string(),
+    }),
+    mutates: false,
+    summary:
+      "Open a document's original file: with the system's application on the desktop, or as a host URL in a browser.",
+  },
+  'app.pickFiles': {
+    input: z.object({ folders: z.boolean().default(false) }).strict(),
+    output: z.object({ paths: z.array(z.string()) }),
+    mutates: false,
+    summary:
+      'Desktop only: the system picker for files (or folders); empty when cancelled. The host answers UNAVAILABLE (browsers upload).',
+  },
 } as const satisfies Record<RouteName, RouteDef>;
 
 export const events = {

@@ -31,6 +31,18 @@ function ToastItem({ toast, onDismiss }: { toast: Toast; onDismiss: (id: number)
         {toast.message}
         {toast.code ? <span className="toast__code">{toast.code}</span> : null}
       </p>
+      {toast.action ? (
+        <button
+          type="button"
+          className="button button--ghost toast__action"
+          onClick={() => {
+            toast.action?.run();
+            onDismiss(toast.id);
+          }}
+        >
+          {toast.action.label}
+        </button>
+      ) : null}
       <button
         type="button"
         className="icon-button"

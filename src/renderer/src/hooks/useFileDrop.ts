@@ -54,8 +54,56 @@ export function useFileDrop(onFiles: (dropped: DroppedFiles) => void): {
     depth.current = 0;
     setOver(false);
     const files = Array.from(e.dataTransfer.files);
-    if (files.length > 0) onFilesRef.current(resolveDroppedFiles(files));
+    if (files.length === 0) return;
+    // A folder dropped in a browser arrives as an empty File; its entries are read through the
+    // File System entries API (only while the event lasts, so the entries are taken now).
+    const entries = window.nook
+      ? []
+      : Array.from(e.dataTransfer.items ?? [], (item) => item.webkitGetAsEntry?.() ?? null);
+    if (entries.some((en) => en?.isDirectory)) {
+      void filesFromEntries(entries).then(({ files: found, relativePaths }) => {
+        if (found.length > 0)
+          onFilesRef.current({ kind: 'files', files: found, names: found.map((f) => f.name), relativePaths });
+      });
+      return;
+    }
+    onFilesRef.current(resolveDroppedFiles(files));
   }, []);
 
   return { isOver, bind: { onDragEnter, onDragOver, onDragLeave, onDrop } };
+}
+
+const MAX_FOLDER_FILES = 10_000;
+
+/** Every file under dropped entries (folders recursively), with its folder-relative path. */
+export async function filesFromEntries(
+  entries: readonly (FileSystemEntry | null)[],
+): Promise<{ files: File[]; relativePaths: string[] }> {
+  const files: File[] = [];
+  const relativePaths: string[] = [];
+  const walk = async (entry: FileSystemEntry, prefix: string): Promise<void> => {
+    if (files.length >= MAX_FOLDER_FILES || entry.name.startsWith('.')) return;
+    if (entry.isFile) {
+      const file = await new Promise<File | null>((resolve) =>
+        (entry as FileSystemFileEntry).file(resolve, () => resolve(null)),
+      );
+      if (file) {
+        files.push(file);
+        relativePaths.push(prefix + entry.name);
+      }
+      return;
+    }
+    if (!entry.isDirectory) return;
+    const reader = (entry as FileSystemDirectoryEntry).createReader();
+    // readEntries answers in slices (100 at a time in Chromium) until it answers an empty one.
+    for (;;) {
+      const slice = await new Promise<FileSystemEntry[]>((resolve) =>
+        reader.readEntries(resolve, () => resolve([])),
+      );
+      if (slice.length === 0) break;
+      for (const child of slice) await walk(child, `${prefix}${entry.name}/`);
+    }
+  };
+  for (const e of entries) if (e) await walk(e, '');
+  return { files, relativePaths };
 }

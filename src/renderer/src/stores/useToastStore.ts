@@ -9,6 +9,10 @@ export interface Toast {
   message: string;
   /** The error code, for errors that came back from a route. */
   code?: string;
+  /** One button (Undo, Retry); clicking it runs `run` and dismisses the toast. */
+  action?: { label: string; run(): void };
+  /** How long the toast stays (default by level). */
+  durationMs?: number;
 }
 
 interface ToastState {
@@ -27,9 +31,9 @@ export const useToastStore = create<ToastState>((set, get) => ({
     const id = nextId++;
     // The same message twice in a row (a reconnect storm, a double click) shows once.
     const last = get().toasts.at(-1);
-    if (last && last.message === toast.message && last.level === toast.level) return last.id;
+    if (last && !toast.action && last.message === toast.message && last.level === toast.level) return last.id;
     set((s) => ({ toasts: [...s.toasts, { ...toast, id }].slice(-MAX_TOASTS) }));
-    setTimeout(() => get().dismiss(id), LIFETIME_MS[toast.level]);
+    setTimeout(() => get().dismiss(id), toast.durationMs ?? LIFETIME_MS[toast.level]);
     return id;
   },
   dismiss(id) {
