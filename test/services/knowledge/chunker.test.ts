@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   chunkDocument,
@@ -16,6 +17,8 @@ import { makeDocuments, type SampleDocuments } from '../../fixtures/makeDocument
 
 const MINILM = '../shared/fixtures/tokenizers/all-MiniLM-L6-v2/tokenizer.json';
 const BGE = '../shared/fixtures/tokenizers/bge-small-en-v1.5/tokenizer.json';
+/** Evaluation data (CC BY-NC), read in tests only. */
+const SCIFACT = '../shared/fixtures/eval/scifact/corpus.jsonl';
 
 let tk: TokenCounter;
 let docs: SampleDocuments;
@@ -82,6 +85,28 @@ describe('token counter', () => {
     expect(tk.count('')).toBe(0);
     // WordPiece splits rare words into pieces.
     expect(tk.count('nematocysts')).toBeGreaterThan(1);
+  });
+});
+
+describe('word-cached counting equals the tokenizer', () => {
+  it.each([
+    ['all-MiniLM-L6-v2', MINILM],
+    ['bge-small-en-v1.5', BGE],
+  ])('%s: count(text) === encode(text).length on 500 SciFact abstracts and odd text', (_name, path) => {
+    const counter = createHfTokenCounter(path);
+    expect(counter.additive).toBe(true);
+    const lines = readFileSync(SCIFACT, 'utf8').split('\n', 500);
+    const texts = lines.map((l) => {
+      const d = JSON.parse(l) as { title: string; text: string };
+      return `${d.title}\n\n${d.text}`;
+    });
+    texts.push(
+      'Ünïcödé façade — “quotes”, 日本語のテキスト, emoji 🌊🌊, tabs\tand\u00a0nbsp, x\u200by, 3.14e-10%',
+    );
+    texts.push('a'.repeat(500), ' leading and trailing ', '\n\n', "don't stop-believing (really)...");
+    for (const t of texts) expect(counter.count(t), t.slice(0, 40)).toBe(counter.encodeIds!(t).length);
+    // The cache does not change results on a second pass.
+    for (const t of texts.slice(0, 50)) expect(counter.count(t)).toBe(counter.encodeIds!(t).length);
   });
 });
 

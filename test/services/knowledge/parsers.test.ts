@@ -236,6 +236,7 @@ describe('bad input gives a per-file reason, never a crash', () => {
     ['empty file', 'empty', 'EMPTY'],
     ['garbled PDF', 'corruptPdf', 'CORRUPT'],
     ['truncated PDF', 'truncatedPdf', 'CORRUPT'],
+    ['password-protected PDF', 'encryptedPdf', 'ENCRYPTED'],
     ['DOCX zip bomb (declared 300 MB)', 'zipBombDocx', 'ZIP_BOMB'],
     ['DOCX zip bomb whose headers lie about the size', 'lyingZipBombDocx', 'ZIP_BOMB'],
     ['password-protected DOCX', 'encryptedDocx', 'ENCRYPTED'],

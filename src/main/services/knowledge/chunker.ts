@@ -49,8 +49,28 @@ export function createHfTokenCounter(tokenizerJsonPath: string): TokenCounter {
     model.type === 'WordPiece' &&
     preTypes.length > 0 &&
     preTypes.every((t) => ADDITIVE_PRETOKENIZERS.has(t) || t === 'Punctuation');
+  if (!additive) return { count: (text) => ids(text).length, encodeIds: ids, specialTokens, additive };
+  // Additive tokenizers split on whitespace before anything else, so a text's count is the sum of
+  // its words' counts: count each distinct word once (word frequencies are Zipfian, so almost every
+  // word is a cache hit). Only ASCII whitespace splits, which every such pre-tokenizer treats as a
+  // boundary; other characters stay inside the word the real tokenizer sees.
+  const memo = new Map<string, number>();
+  const countWord = (w: string): number => {
+    if (w.length > 48) return ids(w).length;
+    let n = memo.get(w);
+    if (n === undefined) {
+      n = ids(w).length;
+      if (memo.size >= 200_000) memo.clear();
+      memo.set(w, n);
+    }
+    return n;
+  };
   return {
-    count: (text) => ids(text).length,
+    count: (text) => {
+      let n = 0;
+      for (const w of text.split(/[ \t\n\r]+/)) if (w) n += countWord(w);
+      return n;
+    },
     encodeIds: ids,
     specialTokens,
     additive,
