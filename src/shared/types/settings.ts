@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ModelTask } from './models';
+import { AssistantSettingsSchema } from './assistant';
 
 /** Current settings schema version; bump it and add a migration in services/settings/migrations.ts. */
 export const SETTINGS_VERSION = 1;
@@ -61,6 +62,8 @@ export const SettingsSchema = z.object({
         .prefault({}),
     })
     .prefault({}),
+  /** Providers, per-task chains and timeouts of the assistant (keys live in the keychain, never here). */
+  assistant: AssistantSettingsSchema.prefault({}),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -95,6 +98,7 @@ export const SettingsPatchSchema = z
     privacy: patchSection(SettingsSchema.shape.privacy.unwrap()),
     logging: patchSection(SettingsSchema.shape.logging.unwrap()),
     models: patchSection(SettingsSchema.shape.models.unwrap()),
+    assistant: patchSection(SettingsSchema.shape.assistant.unwrap()),
   })
   .partial()
   .strict();

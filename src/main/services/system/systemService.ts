@@ -35,7 +35,15 @@ export interface SystemServiceDeps {
   pollMs?: number;
 }
 
-const ORDER: readonly HealthId[] = ['database', 'vectors', 'models', 'sidecar', 'keychain', 'settings'];
+const ORDER: readonly HealthId[] = [
+  'database',
+  'vectors',
+  'models',
+  'sidecar',
+  'keychain',
+  'settings',
+  'assistant',
+];
 const LABELS: Record<HealthId, string> = {
   database: 'Database',
   vectors: 'Vector index',
@@ -43,11 +51,13 @@ const LABELS: Record<HealthId, string> = {
   sidecar: 'Sidecar',
   keychain: 'OS keychain',
   settings: 'Settings',
+  assistant: 'Assistant',
 };
 const NOT_YET: Partial<Record<HealthId, string>> = {
   vectors: 'No vector index yet',
   models: 'No local model installed yet',
   sidecar: 'No sidecar process is running',
+  assistant: 'The assistant is not running',
 };
 
 export class SystemService implements Disposable {
