@@ -86,6 +86,7 @@ describe('SystemService', () => {
       'sidecar',
       'keychain',
       'settings',
+      'assistant',
     ]);
     expect(byId(status, 'database').state).toBe('ok');
     expect(byId(status, 'database').detail).toMatch(
