@@ -44,6 +44,7 @@ describe.skipIf(!HAS_KEYCHAIN)('createCore with the real keychain', () => {
       sidecar: expect.any(String) as string,
       keychain: 'ok', // probed by warmUp at start
       settings: 'ok',
+      assistant: expect.any(String) as string,
     });
 
     const updated = await core.dispatcher.dispatch(
