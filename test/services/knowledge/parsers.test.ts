@@ -384,3 +384,25 @@ describe('hostile structure is read in bounded time', () => {
     expect(documentText(doc)).toBe(`${'[0]'.repeat(33)}: bottom`);
   });
 });
+
+describe('CSV without a header row', () => {
+  it('numeric first row: every row is data, joined with " | "', async () => {
+    const path = join(scratch, 'numbers.csv');
+    await writeFile(path, '1,2.5,3\n4,5,6\n7,8,9\n');
+    const doc = await parsed(path);
+    expect(documentText(doc)).toBe('1 | 2.5 | 3\n\n4 | 5 | 6\n\n7 | 8 | 9');
+    expect(doc.meta.rows).toBe(3);
+  });
+
+  it('a TSV with a header stops at maxCsvRows with a warning', async () => {
+    const path = join(scratch, 'rows.tsv');
+    await writeFile(
+      path,
+      `site\tcount\n${Array.from({ length: 50 }, (_, i) => `cove ${i}\t${i}`).join('\n')}\n`,
+    );
+    const doc = await parsed(path, { maxCsvRows: 10 });
+    expect(doc.meta.rows).toBe(10);
+    expect(documentText(doc).split('\n\n')[9]).toBe('site: cove 9\ncount: 9');
+    expect(doc.warnings.join(' ')).toMatch(/first 10 rows/);
+  });
+});

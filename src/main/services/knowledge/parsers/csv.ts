@@ -43,24 +43,6 @@ export function csvToSections(
     );
     return false;
   }
-  const parsed = Papa.parse<string[]>(text, {
-    skipEmptyLines: 'greedy',
-    preview: limits.maxCsvRows + 1,
-    ...(delimiter ? { delimiter } : {}),
-  });
-  const rows = parsed.data;
-  if (parsed.errors.length > 0) {
-    const first = parsed.errors[0]!;
-    warnings.push(
-      `CSV: ${parsed.errors.length} problem(s), first at row ${(first.row ?? 0) + 1}: ${first.message}.`,
-    );
-  }
-  if (rows.length > limits.maxCsvRows) {
-    warnings.push(`Only the first ${limits.maxCsvRows.toLocaleString('en-US')} rows were read.`);
-    rows.length = limits.maxCsvRows;
-  }
-  const header =
-    rows.length > 1 && looksLikeHeader(rows[0]!) ? rows[0]!.map((h) => cleanInline(h)) : undefined;
   let cut = 0;
   const cell = (v: string): string => {
     const c = cleanInline(v);
@@ -68,9 +50,15 @@ export function csvToSections(
     cut++;
     return `${c.slice(0, limits.maxCsvCellChars)}…`;
   };
+  let header: string[] | undefined;
+  let first: string[] | undefined;
+  let decided = false;
+  let rows = 0;
   let columns = 0;
-  for (let r = header ? 1 : 0; r < rows.length && !builder.full; r++) {
-    const row = rows[r]!;
+  let errors = 0;
+  let firstError = '';
+  const emit = (row: string[]): void => {
+    rows++;
     columns = Math.max(columns, row.length);
     const lines: string[] = [];
     row.forEach((v, i) => {
@@ -79,7 +67,39 @@ export function csvToSections(
       lines.push(header?.[i] ? `${header[i]}: ${value}` : value);
     });
     if (lines.length > 0) builder.paragraph(header ? lines.join('\n') : lines.join(' | '));
-  }
+  };
+  // Row by row, stopping once the builder is full or the row limit is reached: memory stays
+  // proportional to the text kept, not to the file.
+  Papa.parse<string[]>(text, {
+    skipEmptyLines: 'greedy',
+    ...(delimiter ? { delimiter } : {}),
+    step: (result, parser) => {
+      if (result.errors.length > 0) {
+        errors += result.errors.length;
+        firstError ||= `row ${rows + (header ? 2 : 1)}: ${result.errors[0]!.message}`;
+      }
+      const row = result.data;
+      if (!decided && first === undefined) {
+        first = row; // decided when the second row arrives: header or data
+        return;
+      }
+      if (!decided) {
+        decided = true;
+        if (looksLikeHeader(first!)) header = first!.map((h) => cleanInline(h));
+        else emit(first!);
+        first = undefined;
+      }
+      if (rows >= limits.maxCsvRows) {
+        warnings.push(`Only the first ${limits.maxCsvRows.toLocaleString('en-US')} rows were read.`);
+        parser.abort();
+        return;
+      }
+      emit(row);
+      if (builder.full) parser.abort();
+    },
+  });
+  if (first !== undefined) emit(first); // a single row is data
+  if (errors > 0) warnings.push(`CSV: ${errors} problem(s), first at ${firstError}.`);
   if (cut > 0) warnings.push(`${cut} cell(s) longer than ${limits.maxCsvCellChars} characters were cut.`);
-  return { rows: rows.length - (header ? 1 : 0), columns };
+  return { rows, columns };
 }
