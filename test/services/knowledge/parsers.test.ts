@@ -6,6 +6,7 @@ import { ParseError, parseFile, parseFiles } from '../../../src/main/services/kn
 import { ParsedDocumentSchema, documentText, type ParsedDocument } from '../../../src/shared/types/knowledge';
 import {
   HTML_MARKERS,
+  PDF_RUNNING_HEADER,
   SIZES,
   UTF16BE_TEXT,
   UTF16_TEXT,
@@ -67,6 +68,10 @@ describe('real documents', () => {
     expect(onPage(3)).toContain('Cormorants ignore them.');
     expect(onPage(4)).toContain('Dolphins are mentioned here.');
     expect(onPage(1)).not.toContain('Dolphins');
+    // The running header and the "Page n of 4" footer are gone from every page.
+    expect(documentText(doc)).not.toContain(PDF_RUNNING_HEADER);
+    expect(documentText(doc)).not.toMatch(/Page \d of 4/);
+    expect(doc.meta.runningLinesRemoved).toBe(8);
     // Lines wrapped on the page are joined back into one paragraph; paragraphs stay apart.
     expect(onPage(1).split('\n\n')).toHaveLength(3);
   });

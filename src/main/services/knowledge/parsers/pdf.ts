@@ -84,6 +84,35 @@ function isHeading(l: Line, body: number): boolean {
   return body > 0 && l.size >= body * 1.2 && l.text.length <= 200 && /\p{L}/u.test(l.text);
 }
 
+/** Lines compared across pages with their numbers masked ("Page 3 of 9" ~ "Page 4 of 9"). */
+const masked = (text: string): string => text.replace(/\d+/g, '#').toLowerCase();
+
+/**
+ * Running headers and footers (a title or "Page 3 of 9" repeated at the top or bottom of most
+ * pages) are boilerplate: the first and last two lines of each page are dropped when the same line,
+ * numbers masked, is there on at least 60% of the pages. Needs 3+ pages. Returns how many went.
+ */
+export function dropRunningLines(pages: Line[][]): number {
+  const withText = pages.filter((p) => p.length > 0);
+  if (withText.length < 3) return 0;
+  const edges = (p: Line[]): Line[] => [...new Set([...p.slice(0, 2), ...p.slice(-2)])];
+  const seen = new Map<string, number>();
+  for (const p of withText) {
+    for (const key of new Set(edges(p).map((l) => masked(l.text)))) seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
+  const running = new Set(
+    [...seen].filter(([, n]) => n >= Math.max(3, withText.length * 0.6)).map(([k]) => k),
+  );
+  if (running.size === 0) return 0;
+  let removed = 0;
+  for (const p of pages) {
+    const drop = new Set(edges(p).filter((l) => running.has(masked(l.text))));
+    removed += drop.size;
+    if (drop.size > 0) p.splice(0, p.length, ...p.filter((l) => !drop.has(l)));
+  }
+  return removed;
+}
+
 function joinLines(a: string, b: string): string {
   // "exam-" + "ple" -> "example"; a real hyphenated compound keeps its hyphen only if the next word is capitalised.
   if (/\p{Ll}-$/u.test(a) && /^\p{Ll}/u.test(b)) return a.slice(0, -1) + b;
@@ -124,6 +153,7 @@ export async function parsePdf(
       throw new ParseError('CORRUPT', `The PDF cannot be read (${errorMessage(e)}).`);
     }
     const pageCount = pdf.numPages;
+    const meta: Record<string, number> = {};
     const readPages = Math.min(pageCount, limits.maxPdfPages);
     if (readPages < pageCount) warnings.push(`Only the first ${readPages} of ${pageCount} pages were read.`);
     const pages: Line[][] = [];
@@ -152,6 +182,8 @@ export async function parsePdf(
     if (failedPages > 0 && failedPages === pages.length)
       throw new ParseError('CORRUPT', 'No page of the PDF could be read.');
 
+    const removed = dropRunningLines(pages);
+    if (removed > 0) meta.runningLinesRemoved = removed;
     const body = bodySize(pages);
     const headingSizes = [
       ...new Set(
@@ -213,7 +245,7 @@ export async function parsePdf(
     return {
       title,
       sections,
-      meta: { pageCount, ...(author ? { author } : {}) },
+      meta: { pageCount, ...meta, ...(author ? { author } : {}) },
       warnings,
     };
   } finally {
