@@ -68,6 +68,10 @@ export function safeRelativePath(raw: string): string[] | null {
   return segments;
 }
 
+function size(bytes: number): string {
+  return bytes >= 1024 ** 2 ? `${Math.round(bytes / 1024 ** 2)} MiB` : `${Math.round(bytes / 1024)} KiB`;
+}
+
 function sendError(reply: FastifyReply, code: ErrorCode, message: string) {
   return reply
     .code(HTTP_STATUS[code] ?? 500)
@@ -100,7 +104,8 @@ export async function registerUploads(app: FastifyInstance, o: UploadOptions): P
       Promise.all([...temps].map((t) => fs.promises.rm(t, { force: true }).catch(() => undefined)));
     let total = 0;
     try {
-      for await (const part of req.parts({ limits: { fileSize: maxFileBytes } })) {
+      // A file over the limit comes through truncated (flagged), so the rest of the request goes on.
+      for await (const part of req.parts({ limits: { fileSize: maxFileBytes }, throwFileSizeLimit: false })) {
         if (part.type !== 'file') continue;
         const name = part.filename || 'unnamed';
         const segments = safeRelativePath(name);
@@ -141,7 +146,7 @@ export async function registerUploads(app: FastifyInstance, o: UploadOptions): P
             return sendError(
               reply,
               'PAYLOAD_TOO_LARGE',
-              `An upload may hold at most ${Math.round(maxTotalBytes / 1024 ** 2)} MiB; drop fewer files at once`,
+              `An upload may hold at most ${size(maxTotalBytes)}; drop fewer files at once`,
             );
           }
           throw e;
@@ -151,7 +156,7 @@ export async function registerUploads(app: FastifyInstance, o: UploadOptions): P
           temps.delete(temp);
           rejected.push({
             name: rel,
-            reason: `Larger than ${Math.round(maxFileBytes / 1024 ** 2)} MiB, the most Nook accepts in one file`,
+            reason: `Larger than ${size(maxFileBytes)}, the most Nook accepts in one file`,
           });
           continue;
         }
