@@ -245,6 +245,7 @@ describe('bad input gives a per-file reason, never a crash', () => {
     ['DOCX zip bomb (declared 300 MB)', 'zipBombDocx', 'ZIP_BOMB'],
     ['DOCX zip bomb whose headers lie about the size', 'lyingZipBombDocx', 'ZIP_BOMB'],
     ['password-protected DOCX', 'encryptedDocx', 'ENCRYPTED'],
+    ['DRM-protected EPUB', 'drmEpub', 'ENCRYPTED'],
     ['binary junk named .txt', 'binaryJunkTxt', 'BINARY'],
     ['200 MB file', 'huge', 'TOO_LARGE'],
   ] as const)('%s -> %s', async (_name, key, reason) => {

@@ -64,6 +64,23 @@ export async function parseEpub(
     const spine = asArray((opf.spine as XmlNode)?.itemref) as XmlNode[];
     if (spine.length === 0) throw new ParseError('CORRUPT', 'The EPUB spine lists no chapters.');
 
+    // DRM: META-INF/encryption.xml lists encrypted resources. Obfuscated fonts are normal; an
+    // encrypted chapter means the text cannot be read.
+    if (zip.has('META-INF/encryption.xml')) {
+      const enc = await zip.readText('META-INF/encryption.xml');
+      const encrypted = new Set(
+        [...enc.matchAll(/CipherReference[^>]*URI\s*=\s*["']([^"']+)["']/g)].map((m) =>
+          resolveHref('', m[1]!),
+        ),
+      );
+      const chapterLocked = spine.some((ref) => {
+        const item = manifest.get(String(ref.idref));
+        return item !== undefined && encrypted.has(item.href);
+      });
+      if (chapterLocked)
+        throw new ParseError('ENCRYPTED', 'The EPUB is DRM-protected; its chapters are encrypted.');
+    }
+
     const builder = new SectionBuilder(limits.maxChars, warnings);
     let chapters = 0;
     let missing = 0;
