@@ -412,3 +412,18 @@ describe('CSV without a header row', () => {
     expect(doc.warnings.join(' ')).toMatch(/first 10 rows/);
   });
 });
+
+describe('large HTML', () => {
+  it('a saved page heavy with data: URI images keeps its structure; beyond the limit, text only', async () => {
+    const path = join(scratch, 'saved.html');
+    const img = `<img src="data:image/png;base64,${'iVBORw0KGgo'.repeat(2000)}">`;
+    await writeFile(path, `<html><body><h1>Saved</h1>${img}<p>Kelp grows fast.</p>${img}</body></html>`);
+    const a = await parsed(path, { maxHtmlBytes: 10_000 });
+    expect(a.sections[0]!.headingPath).toEqual(['Saved']);
+    expect(documentText(a)).toBe('Saved\n\nKelp grows fast.');
+    const b = await parsed(path, { maxHtmlBytes: 20 });
+    expect(documentText(b)).toBe('Saved\n\nKelp grows fast.');
+    expect(b.sections[0]!.headingPath).toEqual([]);
+    expect(b.warnings.join(' ')).toMatch(/read without structure/);
+  });
+});

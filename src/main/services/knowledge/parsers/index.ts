@@ -10,7 +10,7 @@ import { parseDocx } from './docx';
 import { decodeText } from './encoding';
 import { parseEpub } from './epub';
 import { ParseError, abortError, errorMessage, isParseError, throwIfAborted } from './errors';
-import { declaredCharset, htmlPageToSections } from './html';
+import { declaredCharset, htmlPageToSections, stripTags } from './html';
 import { jsonValueToSections } from './json';
 import { DEFAULT_LIMITS, type ParseLimits, formatBytes } from './limits';
 import { markdownToSections } from './markdown';
@@ -205,9 +205,6 @@ function parseTextual(
   limits: ParseLimits,
   warnings: string[],
 ): Body {
-  if (format === 'html' && buf.length > limits.maxHtmlBytes) {
-    throw new ParseError('TOO_LARGE', `HTML files over ${formatBytes(limits.maxHtmlBytes)} are not parsed.`);
-  }
   // No need to decode more bytes than can become text (4 bytes per character at most in UTF-8).
   const cap = limits.maxChars * 4;
   const bytes = buf.length > cap ? buf.subarray(0, cap) : buf;
@@ -227,7 +224,18 @@ function parseTextual(
       title = markdownToSections(text, builder, warnings).title;
       break;
     case 'html': {
-      const r = htmlPageToSections(text, builder, warnings);
+      let html = text;
+      if (html.length > limits.maxHtmlBytes) {
+        // Saved pages are mostly inlined images: drop data: URIs before judging the size.
+        html = html.replace(/data:[^"'\s)]{256,}/g, '');
+      }
+      if (html.length > limits.maxHtmlBytes) {
+        warnings.push(`HTML over ${formatBytes(limits.maxHtmlBytes)}: its text was read without structure.`);
+        builder.paragraphs(stripTags(html));
+        meta.article = false;
+        break;
+      }
+      const r = htmlPageToSections(html, builder, warnings);
       title = r.title;
       meta.article = r.article;
       break;

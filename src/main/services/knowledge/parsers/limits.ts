@@ -10,7 +10,7 @@ export interface ParseLimits {
   maxZipEntries: number;
   maxZipEntryBytes: number;
   maxZipTotalBytes: number;
-  /** HTML above this is not given to the DOM parser (TOO_LARGE). */
+  /** HTML above this (in characters, after dropping data: URIs) is read as text without a DOM. */
   maxHtmlBytes: number;
   /** JSON above this is not given to JSON.parse; it is indexed as plain text instead. */
   maxJsonBytes: number;
