@@ -12,8 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test, expect, type BrowserContext } from '@playwright/test';
 import { loggedInContext, startHost, type RunningHost } from './support/host';
+import { fixturesDir } from '../models/modelFiles';
 
-const SILERO = '/work/shared/fixtures/models/silero-vad/silero_vad.onnx';
+const SILERO = path.join(fixturesDir, 'models/silero-vad/silero_vad.onnx');
 const SLOW_SIZE = 3 * 1024 * 1024;
 const BYTES_PER_SECOND = 700 * 1024;
 

@@ -7,8 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import yazl from 'yazl';
 import type { ModelEntry, ModelSource } from '../../../src/shared/types/models';
+import { fixturesDir } from '../../models/modelFiles';
 
-export const SILERO = '/work/shared/fixtures/models/silero-vad/silero_vad.onnx';
+export const SILERO = path.join(fixturesDir, 'models/silero-vad/silero_vad.onnx');
 
 export function sha256(buf: Buffer): string {
   return crypto.createHash('sha256').update(buf).digest('hex');
