@@ -150,14 +150,19 @@ async function measure(id: string): Promise<ChildReport> {
     const loadMs = performance.now() - t0;
     await llm.continueText('Hello', 1);
     const t1 = performance.now();
-    const out = await llm.continueText('Write a short story about a lighthouse keeper who', 48);
+    const out = await llm.chat(
+      [{ role: 'user', content: 'Write a short story about a lighthouse keeper.' }],
+      {
+        maxTokens: 64,
+      },
+    );
     const seconds = (performance.now() - t1) / 1000;
     const rss = rssMB() - before;
     extra.push({
       name: `${id} generation tokens/s`,
-      value: round(out.tokens.length / seconds, 1),
+      value: round(out.tokens / seconds, 1),
       unit: 'tokens/s',
-      notes: `${out.tokens.length} tokens greedy incl. prompt eval, context 2048, ${THREADS} threads`,
+      notes: `${out.tokens} tokens of a chat answer, greedy, prompt evaluation included, context 2048, ${THREADS} threads`,
     });
     await llm.dispose();
     return { loadMs, rssMB: rss, extra };

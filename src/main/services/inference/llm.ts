@@ -1,3 +1,4 @@
+import type { Token } from 'node-llama-cpp';
 import { AppError } from '../../../shared/ipc/result';
 
 /**
@@ -44,11 +45,16 @@ export interface LocalLlmOptions {
 }
 
 export async function createLocalLlm(options: LocalLlmOptions): Promise<LocalLlm> {
-  const { getLlama, LlamaChatSession } = await import('node-llama-cpp');
+  const { getLlama, LlamaChatSession, LlamaLogLevel } = await import('node-llama-cpp');
   let llama: Awaited<ReturnType<typeof getLlama>>;
   try {
     // Prebuilt CPU binaries from npm only: never build from source or download anything.
-    llama = await getLlama({ gpu: false, build: 'never', progressLogs: false, logLevel: 'error' as never });
+    llama = await getLlama({
+      gpu: false,
+      build: 'never',
+      progressLogs: false,
+      logLevel: LlamaLogLevel.error,
+    });
   } catch (e) {
     throw new AppError('UNAVAILABLE', `llama.cpp is not available on this machine: ${(e as Error).message}`);
   }
@@ -118,13 +124,13 @@ export async function createLocalLlm(options: LocalLlmOptions): Promise<LocalLlm
       return serial(async () => {
         await sequence.clearHistory();
         const input = model.tokenize(prompt, true);
-        const generated: number[] = [];
+        const generated: Token[] = [];
         for await (const token of sequence.evaluate(input, { temperature: 0 })) {
           if (model.isSpecialToken(token) && token === model.tokens.eos) break;
           generated.push(token);
           if (generated.length >= maxTokens) break;
         }
-        return { tokens: generated, text: model.detokenize(generated as never) };
+        return { tokens: [...generated], text: model.detokenize(generated) };
       });
     },
 

@@ -108,8 +108,8 @@ export async function createWhisperStt(options: WhisperSttOptions): Promise<Spee
       if (r.isAborted || opts.signal?.aborted) throw new AppError('CANCELLED', 'transcription cancelled');
       return {
         text: r.result.trim(),
-        // whisper.cpp timestamps are in units of 10 ms.
-        segments: r.segments.map((s) => ({ text: s.text.trim(), start: s.t0 / 100, end: s.t1 / 100 })),
+        // @fugood/whisper.node reports segment times in milliseconds.
+        segments: r.segments.map((s) => ({ text: s.text.trim(), start: s.t0 / 1000, end: s.t1 / 1000 })),
         ...(r.language ? { language: r.language } : {}),
       };
     } finally {
