@@ -3,6 +3,7 @@
  * index, the real knowledge worker and the real embedding model (all-MiniLM-L6-v2 int8, fetched by
  * `npm run models:fetch -- --set test`).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { EmbeddingParamsSchema } from '../../../src/shared/types/models';
 import { openDatabase, type Database } from '../../../src/main/services/storage/database';
@@ -51,6 +52,7 @@ export function openKnowledge(
     onEvent?: (event: string, payload: unknown) => void;
   } = {},
 ): Knowledge {
+  fs.mkdirSync(dir, { recursive: true });
   const db = openDatabase(path.join(dir, 'nook.db'));
   const index = new EmbeddedIndex(db);
   const worker = options.worker ?? new KnowledgeWorkerClient({ threads: options.workerThreads });

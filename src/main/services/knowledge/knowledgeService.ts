@@ -77,7 +77,7 @@ export interface KnowledgeServiceOptions {
   models: EmbeddingModelSource;
   events?: KnowledgeEvents;
   log?: KnowledgeLogger;
-  /** Files processed at once (parse of one overlaps embedding of another). Default 2. */
+  /** Files processed at once (parsing overlaps embedding; their chunks share embedding batches). Default 4. */
   concurrency?: number;
   /** Chunk budget (special tokens included; default: the model's maxTokens) and overlap (default 32). */
   chunkMaxTokens?: number;
@@ -585,7 +585,7 @@ export class KnowledgeService implements Disposable {
       this.checkIdle();
       return;
     }
-    const concurrency = Math.max(1, this.o.concurrency ?? 2);
+    const concurrency = Math.max(1, this.o.concurrency ?? 4);
     const claim = this.db.prepare(
       "UPDATE ingest_jobs SET state = 'running', stage = 'queued', attempts = attempts + 1, started_at = ? WHERE id = ?",
     );
