@@ -24,6 +24,8 @@ import { VectorService } from './services/vectors/vectorService';
 import { KnowledgeService } from './services/knowledge/knowledgeService';
 import { KnowledgeWorkerClient } from './services/knowledge/workerClient';
 import { modelManagerSource } from './services/knowledge/modelSource';
+import { AssistantService } from './services/assistant/assistantService';
+import { knowledgeRetriever } from './services/assistant/grounding';
 
 export interface CoreOptions {
   mode: 'desktop' | 'host';
@@ -59,6 +61,7 @@ export interface Core {
   system: SystemService;
   models: ModelManager;
   knowledge: KnowledgeService;
+  assistant: AssistantService;
   dispatcher: Dispatcher;
   dispose(): Promise<void>;
 }
@@ -149,12 +152,40 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     store.add(events.on('settings.changed', () => void knowledge.modelMaybeChanged()));
     store.add(events.on('models.progress', () => void knowledge.modelMaybeChanged()));
 
+    // The assistant: provider router, grounded answers from the knowledge base, conversations, memory.
+    const embeddingSource = modelManagerSource(models, modelsDir);
+    const assistant = new AssistantService({
+      db,
+      settings,
+      secrets,
+      events,
+      log,
+      retriever: knowledgeRetriever(knowledge),
+      embed: async (texts) => {
+        const spec = await embeddingSource.current();
+        if (!knowledgeWorker.hasModel(spec.id)) await knowledgeWorker.load(spec);
+        return knowledgeWorker.embed(spec.id, texts, 'query');
+      },
+      localModelPath: async () => {
+        const r = await models.resolve('llm');
+        const file = Object.values(r.files).find((f) => f.endsWith('.gguf'));
+        if (!file) throw new Error(`The language model ${r.id} has no .gguf file.`);
+        return file;
+      },
+      onHealthChanged: () => void system.refresh(),
+    });
+    store.add({ dispose: () => assistant.dispose() });
+    store.add(system.registerHealth('assistant', () => assistant.health()));
+    store.add(events.on('secrets.changed', ({ id }) => assistant.secretsChanged(id)));
+    void assistant.probe();
+
     const handlers = createHandlers({
       settings,
       secrets,
       system,
       models,
       knowledge,
+      assistant,
       hotkeys: options.hotkeys ?? (() => []),
       ...(options.desktop ? { desktop: options.desktop } : {}),
     });
@@ -172,6 +203,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       system,
       models,
       knowledge,
+      assistant,
       dispatcher,
       dispose: () => store.dispose(),
     };

@@ -93,6 +93,26 @@ export const VALID_EXAMPLES: Record<RouteName, Example[]> = {
     { input: {}, outcome: 'UNAVAILABLE' },
     { input: { folders: true }, outcome: 'UNAVAILABLE' },
   ],
+  'assistant.ask': [
+    { input: { text: 'What does the contract say about payloads?' } },
+    { input: { conversationId: 999_999, text: 'hello' }, outcome: 'NOT_FOUND' },
+  ],
+  'assistant.stop': [{ input: { messageId: 999_999 } }],
+  'conversations.list': [{ input: {} }],
+  'conversations.get': [{ input: { id: 999_999 }, outcome: 'NOT_FOUND' }],
+  'conversations.rename': [{ input: { id: 999_999, title: 'x' }, outcome: 'NOT_FOUND' }],
+  'conversations.delete': [{ input: { id: 999_999 } }],
+  'conversations.search': [{ input: { query: 'payloads' } }],
+  'memory.list': [{ input: {} }],
+  'memory.update': [{ input: { id: 999_999, text: 'x' }, outcome: 'NOT_FOUND' }],
+  'memory.delete': [{ input: { id: 999_999 } }],
+  'providers.list': [{ input: {} }],
+  'providers.save': [
+    { input: { id: 'contract-extractive', kind: 'extractive', name: 'Contract extractive', enabled: false } },
+  ],
+  'providers.test': [{ input: { id: 'extractive' } }, { input: { id: 'nope' }, outcome: 'NOT_FOUND' }],
+  'providers.remove': [{ input: { id: 'contract-extractive' } }],
+  'providers.reorder': [{ input: { ids: ['local', 'extractive'] } }],
 };
 
 /** Arbitrary valid settings patches (generated from the patch schema's shape). */

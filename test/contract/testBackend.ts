@@ -122,8 +122,28 @@ export function createTestBackend(): TestBackend {
     'app.pickFiles': () => {
       throw new AppError('UNAVAILABLE', 'The file picker needs the desktop app.');
     },
+    // No assistant in this backend: every assistant route answers UNAVAILABLE.
+    'assistant.ask': () => noAssistant(),
+    'assistant.stop': () => noAssistant(),
+    'conversations.list': () => noAssistant(),
+    'conversations.get': () => noAssistant(),
+    'conversations.rename': () => noAssistant(),
+    'conversations.delete': () => noAssistant(),
+    'conversations.search': () => noAssistant(),
+    'memory.list': () => noAssistant(),
+    'memory.update': () => noAssistant(),
+    'memory.delete': () => noAssistant(),
+    'providers.list': () => noAssistant(),
+    'providers.save': () => noAssistant(),
+    'providers.test': () => noAssistant(),
+    'providers.remove': () => noAssistant(),
+    'providers.reorder': () => noAssistant(),
   };
   return { dispatcher: createDispatcher(handlers), events, keychain, dispose: async () => undefined };
+}
+
+function noAssistant(): never {
+  throw new AppError('UNAVAILABLE', 'The assistant is not running in this backend.');
 }
 
 function noKnowledge(): never {

@@ -8,6 +8,7 @@ import type { SecretStore } from '../services/secrets/secretStore';
 import type { SystemService } from '../services/system/systemService';
 import type { ModelManager } from '../services/models/modelManager';
 import type { KnowledgeService } from '../services/knowledge/knowledgeService';
+import type { AssistantService } from '../services/assistant/assistantService';
 
 /** What only the desktop shell can do (Electron's dialog and shell); absent in the headless host. */
 export interface DesktopShell {
@@ -26,6 +27,8 @@ export interface HandlerDeps {
   desktop?: DesktopShell;
   /** The knowledge base (absent in test backends that do not build it: its routes answer UNAVAILABLE). */
   knowledge?: KnowledgeService;
+  /** The assistant (absent in test backends that do not build it: its routes answer UNAVAILABLE). */
+  assistant?: AssistantService;
 }
 
 /**
@@ -48,6 +51,10 @@ export function createHandlers(d: HandlerDeps): Handlers {
   const kb = (): KnowledgeService => {
     if (!d.knowledge) throw new AppError('UNAVAILABLE', 'The knowledge base is not running.');
     return d.knowledge;
+  };
+  const ai = (): AssistantService => {
+    if (!d.assistant) throw new AppError('UNAVAILABLE', 'The assistant is not running.');
+    return d.assistant;
   };
   return {
     'system.status': () => d.system.status(),
@@ -100,5 +107,20 @@ export function createHandlers(d: HandlerDeps): Handlers {
         );
       return { paths: await d.desktop.pickFiles({ folders }) };
     },
+    'assistant.ask': (input) => ai().ask(input),
+    'assistant.stop': ({ messageId }) => ai().stop(messageId),
+    'conversations.list': () => ai().conversations.list(),
+    'conversations.get': ({ id }) => ai().conversations.get(id),
+    'conversations.rename': ({ id, title }) => ai().conversations.rename(id, title),
+    'conversations.delete': ({ id }) => ({ deleted: ai().conversations.delete(id) }),
+    'conversations.search': ({ query }) => ai().conversations.search(query),
+    'memory.list': () => ai().memory.list(),
+    'memory.update': ({ id, text }) => ai().memory.update(id, text),
+    'memory.delete': ({ id }) => ({ deleted: ai().memory.delete(id) }),
+    'providers.list': () => ai().listProviders(),
+    'providers.save': (input) => ai().saveProvider(input),
+    'providers.test': ({ id }) => ai().testProvider(id),
+    'providers.remove': ({ id }) => ai().removeProvider(id),
+    'providers.reorder': ({ ids }) => ai().reorderProviders(ids),
   };
 }

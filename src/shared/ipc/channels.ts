@@ -34,6 +34,21 @@ export const ROUTES = [
   'ingest.retry',
   'knowledge.openOriginal',
   'app.pickFiles',
+  'assistant.ask',
+  'assistant.stop',
+  'conversations.list',
+  'conversations.get',
+  'conversations.rename',
+  'conversations.delete',
+  'conversations.search',
+  'memory.list',
+  'memory.update',
+  'memory.delete',
+  'providers.list',
+  'providers.save',
+  'providers.test',
+  'providers.remove',
+  'providers.reorder',
 ] as const;
 
 export const EVENTS = [
@@ -45,6 +60,10 @@ export const EVENTS = [
   'models.progress',
   'ingest.progress',
   'knowledge.changed',
+  'assistant.delta',
+  'assistant.done',
+  'assistant.providerChanged',
+  'assistant.health',
 ] as const;
 
 export type RouteName = (typeof ROUTES)[number];

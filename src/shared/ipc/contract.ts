@@ -27,6 +27,7 @@ import {
   SearchInputSchema,
   SearchResultSchema,
 } from '../types/library';
+import { assistantEvents, assistantRoutes } from './assistantRoutes';
 
 export interface RouteDef {
   input: z.ZodType;
@@ -247,6 +248,7 @@ export const routes = {
     summary:
       'Desktop only: the system picker for files (or folders); empty when cancelled. The host answers UNAVAILABLE (browsers upload).',
   },
+  ...assistantRoutes,
 } as const satisfies Record<RouteName, RouteDef>;
 
 export const events = {
@@ -258,6 +260,7 @@ export const events = {
   'models.progress': ModelProgressSchema,
   'ingest.progress': IngestProgressSchema,
   'knowledge.changed': KnowledgeChangedSchema,
+  ...assistantEvents,
 } as const satisfies Record<EventName, z.ZodType>;
 
 // Compile-time check: the contract declares exactly the names in channels.ts, no more.

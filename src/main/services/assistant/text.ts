@@ -5,7 +5,7 @@ const STOP = new Set(
     'a an and are as at be been but by can could did do does for from had has have how i if in into is it its ' +
     'me my mine myself of on or our so than that the their them then there these they this those to was we ' +
     'were what when where which who whom why will with would you your yours about tell please do does know ' +
-    'remember forget whats'
+    'remember forget whats s t d ll re ve m'
   ).split(' '),
 );
 

@@ -2,6 +2,7 @@
  * The local GGUF model as a provider. The model runs in a worker thread (src/main/workers/llmWorker.ts),
  * started on first use and kept warm; token counts use the model's own tokenizer.
  */
+import fs from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { createWorker } from '../../../workers/createWorker';
 import type { LlmRequest, LlmResponse } from './llmProtocol';
@@ -128,8 +129,13 @@ export class LocalProvider implements Provider {
     }
   }
 
+  /** Cheap: the model file is installed (loading it waits for the first question). */
   async probe(): Promise<void> {
-    await this.ready();
+    if (this.loading) return this.loading;
+    const path = await this.o.modelPath().catch((e: Error) => {
+      throw new ProviderError('unavailable', e.message);
+    });
+    if (!fs.existsSync(path)) throw new ProviderError('unavailable', `${path} is missing`);
   }
 
   async countTokens(texts: readonly string[]): Promise<number[]> {
