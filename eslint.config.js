@@ -9,7 +9,7 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 
 export default tseslint.config(
   {
-    ignores: ['out/**', 'dist/**', 'node_modules/**', 'models/**', 'test-results/**', 'playwright-report/**', 'plugins/**/build/**'],
+    ignores: ['out/**', 'dist/**', 'node_modules/**', 'models/**', 'test-results/**', 'playwright-report/**', 'plugins/**/build/**', 'plugins/**/*.ts', 'test/fixtures/plugins/**/*.ts'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -9,14 +9,18 @@ import type { Migration } from './types';
 import { migration as m0010 } from './0010-create-meta';
 import { migration as m0030 } from './0030-vector-collections';
 import { migration as m0040 } from './0040-knowledge';
+import { migration as m0060 } from './0060-voice';
 import { migration as m0070 } from './0070-assistant';
+import { migration as m0080 } from './0080-plugins';
 
 export const MIGRATIONS: readonly Migration[] = [
   m0010,
   // m0020, ...
   m0030,
   m0040,
+  m0060,
   m0070,
+  m0080,
 ];
 
 export type { Migration } from './types';
