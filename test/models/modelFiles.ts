@@ -55,6 +55,3 @@ export function modelFiles(id: string): ModelFiles {
       : '',
   };
 }
-
-/** Reads a 16-bit PCM WAV (mono or first channel) as float samples in [-1, 1). */
-export { readWav } from '../../src/main/services/inference/wav';
