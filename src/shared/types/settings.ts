@@ -45,6 +45,32 @@ export const SettingsSchema = z.object({
       level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     })
     .prefault({}),
+  voice: z
+    .object({
+      /** Input device id from voice.devices ('default': the system's). */
+      inputDevice: z.string().min(1).max(200).default('default'),
+      recorder: z.enum(['sox', 'arecord']).default('sox'),
+      /** Speech-to-text language (ISO 639-1); English-only models ignore it. */
+      language: z.string().min(2).max(8).default('en'),
+      /** Silence that ends an utterance (ms). */
+      silenceTimeoutMs: z.number().int().min(200).max(5000).default(600),
+      /** Silero VAD speech probability threshold. */
+      vadThreshold: z.number().min(0.1).max(0.95).default(0.5),
+      /** Push-to-talk: press the hotkey to start, again to stop (globalShortcut has no key-up). */
+      pushToTalkMode: z.enum(['toggle']).default('toggle'),
+      /** Speak answers aloud. */
+      speakAnswers: z.boolean().default(true),
+      /** Text to speech: local (espeak-ng, offline) or ElevenLabs (needs its key and cloud providers on). */
+      ttsEngine: z.enum(['local', 'elevenlabs']).default('local'),
+      /** espeak-ng voice. */
+      ttsVoice: z.string().min(1).max(64).default('en-us'),
+      /** Words per minute. */
+      ttsRate: z.number().int().min(80).max(450).default(175),
+      elevenlabsVoiceId: z.string().min(1).max(64).default('21m00Tcm4TlvDq8ikWAM'),
+      elevenlabsModel: z.string().min(1).max(64).default('eleven_flash_v2_5'),
+      elevenlabsBaseUrl: z.string().url().max(200).default('https://api.elevenlabs.io'),
+    })
+    .prefault({}),
   models: z
     .object({
       /**
@@ -98,6 +124,7 @@ export const SettingsPatchSchema = z
     privacy: patchSection(SettingsSchema.shape.privacy.unwrap()),
     logging: patchSection(SettingsSchema.shape.logging.unwrap()),
     models: patchSection(SettingsSchema.shape.models.unwrap()),
+    voice: patchSection(SettingsSchema.shape.voice.unwrap()),
     assistant: patchSection(SettingsSchema.shape.assistant.unwrap()),
   })
   .partial()
