@@ -16,6 +16,7 @@ import type { Dispatcher } from '../../src/main/rpc/dispatcher';
 import { err, ok } from '../../src/shared/ipc/result';
 import { ORIGINAL_PATH_PREFIX, UPLOAD_PATH, type UploadResult } from '../../src/shared/types/upload';
 import { createTestBackend } from '../contract/testBackend';
+import { request } from './httpClient';
 
 interface Call {
   route: unknown;
@@ -210,10 +211,17 @@ describe('POST /api/knowledge/upload', () => {
       body: '{}',
     });
     expect(res.status).toBe(400);
+    await res.arrayBuffer();
   });
 });
 
 describe('GET /api/knowledge/original/:id', () => {
+  // Plain requests that close their connection: a kept-alive one would hold host.close() open.
+  const get = (id: string, auth = true) =>
+    request(host.port, `${ORIGINAL_PATH_PREFIX}${id}`, {
+      headers: { connection: 'close', ...(auth ? { authorization: `Bearer ${token}` } : {}) },
+    });
+
   it('serves a text original inline and sandboxed, other formats as downloads', async () => {
     const txt = path.join(dir, 'note.txt');
     fs.writeFileSync(txt, 'hello original');
@@ -221,30 +229,29 @@ describe('GET /api/knowledge/original/:id', () => {
     fs.writeFileSync(html, '<script>alert(1)</script>');
     documents.set(1, { path: txt, format: 'text' });
     documents.set(2, { path: html, format: 'html' });
-    const auth = { authorization: `Bearer ${token}` };
 
-    const a = await fetch(`${host.url}${ORIGINAL_PATH_PREFIX}1`, { headers: auth });
+    const a = await get('1');
     expect(a.status).toBe(200);
-    expect(await a.text()).toBe('hello original');
-    expect(a.headers.get('content-type')).toBe('text/plain; charset=utf-8');
-    expect(a.headers.get('content-disposition')).toMatch(/^inline; filename="note.txt"/);
-    expect(a.headers.get('content-security-policy')).toBe('sandbox');
+    expect(a.body).toBe('hello original');
+    expect(a.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(a.headers['content-disposition']).toMatch(/^inline; filename="note.txt"/);
+    expect(a.headers['content-security-policy']).toBe('sandbox');
 
-    const b = await fetch(`${host.url}${ORIGINAL_PATH_PREFIX}2`, { headers: auth });
-    expect(b.headers.get('content-type')).toBe('application/octet-stream');
-    expect(b.headers.get('content-disposition')).toMatch(/^attachment; filename="page.html"/);
-    expect(b.headers.get('content-security-policy')).toBe('sandbox');
+    const b = await get('2');
+    expect(b.body).toBe('<script>alert(1)</script>');
+    expect(b.headers['content-type']).toBe('application/octet-stream');
+    expect(b.headers['content-disposition']).toMatch(/^attachment; filename="page.html"/);
+    expect(b.headers['content-security-policy']).toBe('sandbox');
   });
 
   it('says when the document or its file is gone, and needs a session', async () => {
-    const auth = { authorization: `Bearer ${token}` };
-    expect((await fetch(`${host.url}${ORIGINAL_PATH_PREFIX}9`, { headers: auth })).status).toBe(404);
+    expect((await get('9')).status).toBe(404);
     documents.set(3, { path: path.join(dir, 'moved.txt'), format: 'text' });
-    const gone = await fetch(`${host.url}${ORIGINAL_PATH_PREFIX}3`, { headers: auth });
+    const gone = await get('3');
     expect(gone.status).toBe(404);
-    expect(((await gone.json()) as { message: string }).message).toMatch(/no longer at/);
-    expect((await fetch(`${host.url}${ORIGINAL_PATH_PREFIX}x`, { headers: auth })).status).toBe(400);
-    expect((await fetch(`${host.url}${ORIGINAL_PATH_PREFIX}1`)).status).toBe(401);
+    expect((JSON.parse(gone.body) as { message: string }).message).toMatch(/no longer at/);
+    expect((await get('x')).status).toBe(400);
+    expect((await get('1', false)).status).toBe(401);
   });
 });
 

@@ -87,6 +87,8 @@ export async function registerUploads(app: FastifyInstance, o: UploadOptions): P
   await app.register(fastifyMultipart, {
     // Keep the folder part of a name (`notes/a.md` from a dropped folder); it is sanitised below.
     preservePath: true,
+    // A file over the limit comes through truncated (flagged), so the rest of the request goes on.
+    throwFileSizeLimit: false,
     limits: { fileSize: maxFileBytes, files: maxFiles, fields: 20, fieldSize: 4096, parts: maxFiles + 20 },
   });
 
@@ -104,8 +106,7 @@ export async function registerUploads(app: FastifyInstance, o: UploadOptions): P
       Promise.all([...temps].map((t) => fs.promises.rm(t, { force: true }).catch(() => undefined)));
     let total = 0;
     try {
-      // A file over the limit comes through truncated (flagged), so the rest of the request goes on.
-      for await (const part of req.parts({ limits: { fileSize: maxFileBytes }, throwFileSizeLimit: false })) {
+      for await (const part of req.parts()) {
         if (part.type !== 'file') continue;
         const name = part.filename || 'unnamed';
         const segments = safeRelativePath(name);
