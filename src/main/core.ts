@@ -26,6 +26,10 @@ import { KnowledgeWorkerClient } from './services/knowledge/workerClient';
 import { modelManagerSource } from './services/knowledge/modelSource';
 import { AssistantService } from './services/assistant/assistantService';
 import { knowledgeRetriever } from './services/assistant/grounding';
+import { VoiceService } from './services/voice/voiceService';
+import { VoiceWorkerClient } from './services/voice/workerClient';
+import { voiceModels } from './services/voice/modelSource';
+import { ELEVENLABS_SECRET_ID } from './services/voice/tts';
 
 export interface CoreOptions {
   mode: 'desktop' | 'host';
@@ -62,6 +66,7 @@ export interface Core {
   models: ModelManager;
   knowledge: KnowledgeService;
   assistant: AssistantService;
+  voice: VoiceService;
   dispatcher: Dispatcher;
   dispose(): Promise<void>;
 }
@@ -179,6 +184,20 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     store.add(events.on('secrets.changed', ({ id }) => assistant.secretsChanged(id)));
     void assistant.probe();
 
+    // Voice: capture (child process) -> VAD + whisper + intent embedder in the voice worker.
+    const voice = new VoiceService({
+      engine: async () => new VoiceWorkerClient(await voiceModels(models, settings.get().voice.language)),
+      settings: () => settings.get().voice,
+      allowCloud: () => settings.get().privacy.allowCloudProviders,
+      elevenlabsKey: () => secrets.reveal(ELEVENLABS_SECRET_ID),
+      db,
+      events,
+      search: (input) => knowledge.search(input),
+      playback: options.mode === 'desktop' ? 'system' : 'none',
+      log,
+    });
+    store.add({ dispose: () => voice.dispose() });
+
     const handlers = createHandlers({
       settings,
       secrets,
@@ -186,6 +205,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       models,
       knowledge,
       assistant,
+      voice,
       hotkeys: options.hotkeys ?? (() => []),
       ...(options.desktop ? { desktop: options.desktop } : {}),
     });
@@ -204,6 +224,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       models,
       knowledge,
       assistant,
+      voice,
       dispatcher,
       dispose: () => store.dispose(),
     };

@@ -113,6 +113,18 @@ export const VALID_EXAMPLES: Record<RouteName, Example[]> = {
   'providers.test': [{ input: { id: 'extractive' } }, { input: { id: 'nope' }, outcome: 'NOT_FOUND' }],
   'providers.remove': [{ input: { id: 'contract-extractive' } }],
   'providers.reorder': [{ input: { ids: ['local', 'extractive'] } }],
+  'voice.devices': [{ input: {} }],
+  // The contract's core has no models: listening cannot start.
+  'voice.start': [{ input: {}, outcome: 'UNAVAILABLE' }],
+  'voice.stop': [{ input: {} }],
+  'voice.cancel': [{ input: {} }],
+  'voice.pushToTalk': [{ input: {}, outcome: 'UNAVAILABLE' }],
+  'voice.transcribe': [{ input: { path: '/nonexistent/nook-contract/a.wav' }, outcome: 'NOT_FOUND' }],
+  'voice.history': [{ input: {} }, { input: { limit: 5 } }],
+  'voice.speak': [{ input: { text: 'Hello from the contract.', play: false } }],
+  'voice.stopSpeaking': [{ input: {} }],
+  // No microphone on a test machine.
+  'voice.testMicrophone': [{ input: {}, outcome: 'UNAVAILABLE' }],
 };
 
 /** Arbitrary valid settings patches (generated from the patch schema's shape). */

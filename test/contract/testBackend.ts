@@ -138,8 +138,23 @@ export function createTestBackend(): TestBackend {
     'providers.test': () => noAssistant(),
     'providers.remove': () => noAssistant(),
     'providers.reorder': () => noAssistant(),
+    // No voice in this backend either.
+    'voice.devices': () => noVoice(),
+    'voice.start': () => noVoice(),
+    'voice.stop': () => noVoice(),
+    'voice.cancel': () => noVoice(),
+    'voice.pushToTalk': () => noVoice(),
+    'voice.transcribe': () => noVoice(),
+    'voice.history': () => noVoice(),
+    'voice.speak': () => noVoice(),
+    'voice.stopSpeaking': () => noVoice(),
+    'voice.testMicrophone': () => noVoice(),
   };
   return { dispatcher: createDispatcher(handlers), events, keychain, dispose: async () => undefined };
+}
+
+function noVoice(): never {
+  throw new AppError('UNAVAILABLE', 'Voice is not running in this backend.');
 }
 
 function noAssistant(): never {

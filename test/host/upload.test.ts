@@ -15,7 +15,6 @@ import { HOST_TOKEN_SECRET_ID } from '../../src/main/host/auth';
 import type { Dispatcher } from '../../src/main/rpc/dispatcher';
 import { err, ok } from '../../src/shared/ipc/result';
 import { ORIGINAL_PATH_PREFIX, UPLOAD_PATH, type UploadResult } from '../../src/shared/types/upload';
-import { createTestBackend } from '../contract/testBackend';
 import { request } from './httpClient';
 
 interface Call {
@@ -49,16 +48,19 @@ const dispatcher: Dispatcher = {
 };
 
 async function start(): Promise<HostHandle> {
-  const backend = createTestBackend();
+  const values = new Map<string, string>();
   const h = await startHost({
     dispatcher,
-    events: backend.events,
-    keychain: backend.keychain,
+    events: { onAny: () => ({ dispose: () => undefined }) },
+    keychain: {
+      get: async (id) => values.get(id) ?? null,
+      set: async (id, v) => void values.set(id, v),
+    },
     port: 0,
     rendererDir: null,
     uploadsDir: imports,
   });
-  token = backend.keychain.values.get(HOST_TOKEN_SECRET_ID)!;
+  token = values.get(HOST_TOKEN_SECRET_ID)!;
   return h;
 }
 

@@ -9,6 +9,7 @@ import type { SystemService } from '../services/system/systemService';
 import type { ModelManager } from '../services/models/modelManager';
 import type { KnowledgeService } from '../services/knowledge/knowledgeService';
 import type { AssistantService } from '../services/assistant/assistantService';
+import type { VoiceService } from '../services/voice/voiceService';
 
 /** What only the desktop shell can do (Electron's dialog and shell); absent in the headless host. */
 export interface DesktopShell {
@@ -29,6 +30,8 @@ export interface HandlerDeps {
   knowledge?: KnowledgeService;
   /** The assistant (absent in test backends that do not build it: its routes answer UNAVAILABLE). */
   assistant?: AssistantService;
+  /** The voice loop (absent in test backends that do not build it: its routes answer UNAVAILABLE). */
+  voice?: VoiceService;
 }
 
 /**
@@ -55,6 +58,10 @@ export function createHandlers(d: HandlerDeps): Handlers {
   const ai = (): AssistantService => {
     if (!d.assistant) throw new AppError('UNAVAILABLE', 'The assistant is not running.');
     return d.assistant;
+  };
+  const vc = (): VoiceService => {
+    if (!d.voice) throw new AppError('UNAVAILABLE', 'Voice is not running.');
+    return d.voice;
   };
   return {
     'system.status': () => d.system.status(),
@@ -122,5 +129,25 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'providers.test': ({ id }) => ai().testProvider(id),
     'providers.remove': ({ id }) => ai().removeProvider(id),
     'providers.reorder': ({ ids }) => ai().reorderProviders(ids),
+    'voice.devices': () => vc().devices(),
+    'voice.start': () => vc().start(),
+    'voice.stop': () => vc().stop(),
+    'voice.cancel': () => vc().cancel(),
+    'voice.pushToTalk': () => vc().pushToTalk(),
+    'voice.transcribe': ({ path }) => vc().transcribe(path),
+    'voice.history': ({ limit }) => vc().listHistory(limit),
+    'voice.speak': async ({ text, play }) => {
+      const r = await vc().speak(text, play);
+      return {
+        engine: r.engine,
+        played: r.played,
+        firstAudioMs: r.firstAudioMs,
+        totalMs: r.totalMs,
+        audioUrl: `data:audio/wav;base64,${r.wav.toString('base64')}`,
+        ...(r.fallbackReason ? { fallbackReason: r.fallbackReason } : {}),
+      };
+    },
+    'voice.stopSpeaking': () => vc().stopSpeaking(),
+    'voice.testMicrophone': () => vc().testMicrophone(),
   };
 }

@@ -49,6 +49,16 @@ export const ROUTES = [
   'providers.test',
   'providers.remove',
   'providers.reorder',
+  'voice.devices',
+  'voice.start',
+  'voice.stop',
+  'voice.cancel',
+  'voice.pushToTalk',
+  'voice.transcribe',
+  'voice.history',
+  'voice.speak',
+  'voice.stopSpeaking',
+  'voice.testMicrophone',
 ] as const;
 
 export const EVENTS = [
@@ -64,6 +74,9 @@ export const EVENTS = [
   'assistant.done',
   'assistant.providerChanged',
   'assistant.health',
+  'voice.state',
+  'voice.level',
+  'voice.action',
 ] as const;
 
 export type RouteName = (typeof ROUTES)[number];

@@ -28,6 +28,7 @@ import {
   SearchResultSchema,
 } from '../types/library';
 import { assistantEvents, assistantRoutes } from './assistantRoutes';
+import { voiceEvents, voiceRoutes } from './voiceRoutes';
 
 export interface RouteDef {
   input: z.ZodType;
@@ -249,6 +250,7 @@ export const routes = {
       'Desktop only: the system picker for files (or folders); empty when cancelled. The host answers UNAVAILABLE (browsers upload).',
   },
   ...assistantRoutes,
+  ...voiceRoutes,
 } as const satisfies Record<RouteName, RouteDef>;
 
 export const events = {
@@ -261,6 +263,7 @@ export const events = {
   'ingest.progress': IngestProgressSchema,
   'knowledge.changed': KnowledgeChangedSchema,
   ...assistantEvents,
+  ...voiceEvents,
 } as const satisfies Record<EventName, z.ZodType>;
 
 // Compile-time check: the contract declares exactly the names in channels.ts, no more.
