@@ -26,6 +26,8 @@ import { KnowledgeWorkerClient } from './services/knowledge/workerClient';
 import { modelManagerSource } from './services/knowledge/modelSource';
 import { AssistantService } from './services/assistant/assistantService';
 import { knowledgeRetriever } from './services/assistant/grounding';
+import { PluginService } from './services/plugins/pluginService';
+import { pluginPorts } from './services/plugins/corePorts';
 import { VoiceService } from './services/voice/voiceService';
 import { VoiceWorkerClient } from './services/voice/workerClient';
 import { voiceModels } from './services/voice/modelSource';
@@ -66,6 +68,7 @@ export interface Core {
   models: ModelManager;
   knowledge: KnowledgeService;
   assistant: AssistantService;
+  plugins: PluginService;
   voice: VoiceService;
   dispatcher: Dispatcher;
   dispose(): Promise<void>;
@@ -198,6 +201,20 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     });
     store.add({ dispose: () => voice.dispose() });
 
+    // Plugins: sandboxed WebAssembly (Extism, one worker each); host functions reach the knowledge
+    // base, notes and notices. A plugin that fails to load is reported in its entry, not fatal.
+    const plugins = store.add(
+      new PluginService({
+        db,
+        root: path.join(options.dataDir, 'plugins'),
+        log,
+        redact: (text) => secrets.redactor.redact(text),
+        ports: pluginPorts({ knowledge, events, notesDir: path.join(options.dataDir, 'notes') }),
+        intents: voice,
+      }),
+    );
+    void plugins.start().catch((e: unknown) => log.warn({ err: e }, 'starting plugins failed'));
+
     const handlers = createHandlers({
       settings,
       secrets,
@@ -206,6 +223,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       knowledge,
       assistant,
       voice,
+      plugins,
       hotkeys: options.hotkeys ?? (() => []),
       ...(options.desktop ? { desktop: options.desktop } : {}),
     });
@@ -225,6 +243,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       knowledge,
       assistant,
       voice,
+      plugins,
       dispatcher,
       dispose: () => store.dispose(),
     };

@@ -125,6 +125,21 @@ export const VALID_EXAMPLES: Record<RouteName, Example[]> = {
   'voice.stopSpeaking': [{ input: {} }],
   // No microphone on a test machine.
   'voice.testMicrophone': [{ input: {}, outcome: 'UNAVAILABLE' }],
+  'plugins.list': [{ input: {} }],
+  'plugins.inspect': [{ input: { path: '/nonexistent/nook-contract/plugin' }, outcome: 'NOT_FOUND' }],
+  'plugins.install': [
+    {
+      input: { path: '/nonexistent/nook-contract/plugin.zip', approvedPermissions: [] },
+      outcome: 'NOT_FOUND',
+    },
+  ],
+  'plugins.enable': [{ input: { id: 'nope.plugin' }, outcome: 'NOT_FOUND' }],
+  'plugins.disable': [{ input: { id: 'nope.plugin' }, outcome: 'NOT_FOUND' }],
+  'plugins.uninstall': [{ input: { id: 'nope.plugin' }, outcome: 'NOT_FOUND' }],
+  'plugins.run': [{ input: { id: 'nope.plugin', command: 'go', input: 'x' }, outcome: 'NOT_FOUND' }],
+  'plugins.logs': [{ input: { id: 'nope.plugin' }, outcome: 'NOT_FOUND' }],
+  'plugins.commands': [{ input: {} }],
+  'plugins.briefingSections': [{ input: {} }],
 };
 
 /** Arbitrary valid settings patches (generated from the patch schema's shape). */

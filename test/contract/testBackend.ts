@@ -149,6 +149,17 @@ export function createTestBackend(): TestBackend {
     'voice.speak': () => noVoice(),
     'voice.stopSpeaking': () => noVoice(),
     'voice.testMicrophone': () => noVoice(),
+    // No plugins in this backend.
+    'plugins.list': () => noPlugins(),
+    'plugins.inspect': () => noPlugins(),
+    'plugins.install': () => noPlugins(),
+    'plugins.enable': () => noPlugins(),
+    'plugins.disable': () => noPlugins(),
+    'plugins.uninstall': () => noPlugins(),
+    'plugins.run': () => noPlugins(),
+    'plugins.logs': () => noPlugins(),
+    'plugins.commands': () => noPlugins(),
+    'plugins.briefingSections': () => noPlugins(),
   };
   return { dispatcher: createDispatcher(handlers), events, keychain, dispose: async () => undefined };
 }
@@ -191,6 +202,10 @@ function emptyIngest(paused: boolean) {
 
 function noModel(id: string): never {
   throw new AppError('NOT_FOUND', `There is no model "${id}".`);
+}
+
+function noPlugins(): never {
+  throw new AppError('UNAVAILABLE', 'Plugins are not running in this backend.');
 }
 
 /** Every handler throws a plain Error whose message must never reach the client. */

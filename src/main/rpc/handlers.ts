@@ -9,6 +9,7 @@ import type { SystemService } from '../services/system/systemService';
 import type { ModelManager } from '../services/models/modelManager';
 import type { KnowledgeService } from '../services/knowledge/knowledgeService';
 import type { AssistantService } from '../services/assistant/assistantService';
+import type { PluginService } from '../services/plugins/pluginService';
 import type { VoiceService } from '../services/voice/voiceService';
 
 /** What only the desktop shell can do (Electron's dialog and shell); absent in the headless host. */
@@ -30,6 +31,8 @@ export interface HandlerDeps {
   knowledge?: KnowledgeService;
   /** The assistant (absent in test backends that do not build it: its routes answer UNAVAILABLE). */
   assistant?: AssistantService;
+  /** Plugins (absent in test backends that do not build them: their routes answer UNAVAILABLE). */
+  plugins?: PluginService;
   /** The voice loop (absent in test backends that do not build it: its routes answer UNAVAILABLE). */
   voice?: VoiceService;
 }
@@ -58,6 +61,10 @@ export function createHandlers(d: HandlerDeps): Handlers {
   const ai = (): AssistantService => {
     if (!d.assistant) throw new AppError('UNAVAILABLE', 'The assistant is not running.');
     return d.assistant;
+  };
+  const pl = (): PluginService => {
+    if (!d.plugins) throw new AppError('UNAVAILABLE', 'Plugins are not running.');
+    return d.plugins;
   };
   const vc = (): VoiceService => {
     if (!d.voice) throw new AppError('UNAVAILABLE', 'Voice is not running.');
@@ -149,5 +156,15 @@ export function createHandlers(d: HandlerDeps): Handlers {
     },
     'voice.stopSpeaking': () => vc().stopSpeaking(),
     'voice.testMicrophone': () => vc().testMicrophone(),
+    'plugins.list': () => pl().list(),
+    'plugins.inspect': ({ path }) => pl().inspect(path),
+    'plugins.install': ({ path, approvedPermissions }) => pl().install(path, approvedPermissions),
+    'plugins.enable': ({ id }) => pl().setEnabled(id, true),
+    'plugins.disable': ({ id }) => pl().setEnabled(id, false),
+    'plugins.uninstall': ({ id }) => pl().uninstall(id),
+    'plugins.run': ({ id, command, input }) => pl().run(id, command, input),
+    'plugins.logs': ({ id, limit }) => pl().logs(id, limit),
+    'plugins.commands': () => pl().commands(),
+    'plugins.briefingSections': () => pl().briefingSections(),
   };
 }

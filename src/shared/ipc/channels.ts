@@ -59,6 +59,16 @@ export const ROUTES = [
   'voice.speak',
   'voice.stopSpeaking',
   'voice.testMicrophone',
+  'plugins.list',
+  'plugins.inspect',
+  'plugins.install',
+  'plugins.enable',
+  'plugins.disable',
+  'plugins.uninstall',
+  'plugins.run',
+  'plugins.logs',
+  'plugins.commands',
+  'plugins.briefingSections',
 ] as const;
 
 export const EVENTS = [

@@ -28,6 +28,7 @@ import {
   SearchResultSchema,
 } from '../types/library';
 import { assistantEvents, assistantRoutes } from './assistantRoutes';
+import { pluginRoutes } from './pluginRoutes';
 import { voiceEvents, voiceRoutes } from './voiceRoutes';
 
 export interface RouteDef {
@@ -251,6 +252,7 @@ export const routes = {
   },
   ...assistantRoutes,
   ...voiceRoutes,
+  ...pluginRoutes,
 } as const satisfies Record<RouteName, RouteDef>;
 
 export const events = {

@@ -32,14 +32,27 @@ import { PluginCallError, PluginRuntime } from './pluginRuntime';
 import { createHostFunctions, HOST_FUNCTIONS, type HostPorts } from './hostFunctions';
 import { Scheduler } from './scheduler';
 
-/** The voice issue's intent registry, as plugins use it (src/main/services/voice/intents.ts). */
+/**
+ * The voice intent registry as plugins use it (VoiceService.registerIntent, over the recogniser in
+ * src/main/services/voice/intents.ts): a command's voice examples become an intent whose handler
+ * runs the command with the utterance.
+ */
 export interface IntentRegistry {
-  registerIntent(intent: {
+  registerIntent(def: {
     id: string;
-    title: string;
+    description?: string;
     examples: string[];
-    run(utterance: string): Promise<string>;
+    handler?: (result: { text: string }) => unknown;
   }): Disposable;
+}
+
+/** What a plugin command's voice intent hands back to the voice loop. */
+export interface PluginIntentResult {
+  pluginId: string;
+  commandId: string;
+  output: string;
+  /** The output's "text" field when it is JSON with one, else the output. */
+  text: string;
 }
 
 export interface PluginServiceOptions {
@@ -328,16 +341,25 @@ export class PluginService implements Disposable {
           }),
         );
       if (this.o.intents)
-        for (const c of m.contributes.commands)
-          if (c.voiceExamples.length)
+        for (const c of m.contributes.commands) {
+          if (!c.voiceExamples.length) continue;
+          const intentId = `plugin.${m.id}.${c.id}`.slice(0, 64);
+          try {
             loaded.disposables.push(
               this.o.intents.registerIntent({
-                id: `plugin:${m.id}/${c.id}`,
-                title: c.title,
+                id: intentId,
+                description: `${m.name}: ${c.title}`,
                 examples: c.voiceExamples,
-                run: async (utterance) => (await this.run(m.id, c.id, utterance)).output,
+                handler: async (result): Promise<PluginIntentResult> => {
+                  const { output } = await this.run(m.id, c.id, result.text);
+                  return { pluginId: m.id, commandId: c.id, output, text: textOf(output) };
+                },
               }),
             );
+          } catch (e) {
+            this.writeLog(m.id, 'warn', `voice intent ${intentId} not registered: ${(e as Error).message}`);
+          }
+        }
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       this.problems.set(row.id, why);
@@ -501,6 +523,17 @@ export class PluginService implements Disposable {
  * does not exist, or needs WASI without the `fs` permission (WASI is where files, clocks and the
  * environment live; without `fs` Nook does not link it at all).
  */
+function textOf(output: string): string {
+  try {
+    const v = JSON.parse(output) as unknown;
+    if (v && typeof v === 'object' && typeof (v as { text?: unknown }).text === 'string')
+      return (v as { text: string }).text;
+  } catch {
+    // not JSON: the output is the text
+  }
+  return output;
+}
+
 interface WasmApi {
   compile(bytes: Uint8Array): Promise<object>;
   Module: {
