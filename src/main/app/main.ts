@@ -286,12 +286,15 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
         log,
         actions: {
           quickAsk: () => quickAsk.toggle(),
-          // Voice capture plugs in here when the voice service lands; until then say so, not nothing.
+          // Toggle: listen, stop listening, or stop speaking (globalShortcut has no key-up).
+          // Failures (no microphone, no model) also arrive as voice.state errors.
           pushToTalk: () =>
-            core.events.emit('system.notice', {
-              level: 'info',
-              message: 'Push to talk will start voice capture once the voice service is available.',
-            }),
+            void core.voice.pushToTalk().catch((e: unknown) =>
+              core.events.emit('system.notice', {
+                level: 'error',
+                message: e instanceof Error ? e.message : 'Push to talk failed.',
+              }),
+            ),
         },
         notify: (notice) => core.events.emit('system.notice', notice),
         changed: (states) => core.events.emit('hotkeys.changed', states),
