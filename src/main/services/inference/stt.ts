@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import { AppError } from '../../../shared/ipc/result';
 import { toPcm16 } from './wav';
 
@@ -85,7 +86,8 @@ export async function createWhisperStt(options: WhisperSttOptions): Promise<Spee
   } catch (e) {
     throw new AppError('UNAVAILABLE', `cannot load the speech model: ${(e as Error).message}`);
   }
-  const threads = options.threads ?? 4;
+  // More threads than cores slows whisper.cpp down (its threads spin while they wait).
+  const threads = options.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
   // whisper.cpp runs one transcription per context at a time.
   let queue: Promise<unknown> = Promise.resolve();
   let disposed = false;
