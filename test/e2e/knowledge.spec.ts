@@ -310,26 +310,39 @@ test('the Library stays windowed with a thousand documents: few rows in the DOM,
       path.join(folder, `note-${String(i).padStart(4, '0')}.txt`),
       `Note ${i}: item ${(i * 7919) % 10007} on shelf ${i % 97}.`,
     );
+  const page = await context.newPage();
   try {
+    // The page is open before the import starts: the panel is driven by ingest.progress events.
+    await page.goto(`${host.url}/#/library`);
+    const panel = page.getByTestId('import-panel');
+    const heading = panel.getByRole('heading');
     const started = Date.now();
     const queued = await callRoute(context, host.url, 'knowledge.import', { paths: [folder] });
     expect(queued.ok && queued.value.queued).toBe(N);
-    await expect
-      .poll(
-        async () => {
-          const s = await callRoute(context, host.url, 'ingest.status', {});
-          return s.ok ? s.value.totals.queued + s.value.totals.running : -1;
-        },
-        { timeout: 150_000, intervals: [1000] },
-      )
-      .toBe(0);
+    await expect(heading).toHaveText(new RegExp(`^Importing \\d+ of ${N} files$`));
+    await expect(panel.getByTestId('import-totals')).toContainText(/chunks\/s/, { timeout: 20_000 });
+    await expect(panel.getByTestId('import-totals')).toContainText(/about .+ left/);
+
+    // Pause: the queue stops (nothing more finishes), the rows say so; Resume carries on.
+    await panel.getByRole('button', { name: 'Pause' }).click();
+    await expect(heading).toHaveText('Import paused');
+    const doneAt = async () => {
+      const s = await callRoute(context, host.url, 'ingest.status', {});
+      if (!s.ok) throw new Error(s.message);
+      expect(s.value.paused).toBe(true);
+      return s.value.totals.done;
+    };
+    const before = await doneAt();
+    await page.waitForTimeout(1500);
+    expect(await doneAt()).toBe(before);
+    await panel.getByRole('button', { name: 'Resume' }).click();
+    await expect(heading).toHaveText(`Import finished: ${N} of ${N} files`, { timeout: 150_000 });
     test.info().annotations.push({
       type: 'measured',
-      description: `${N} one-line files imported in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      description: `${N} one-line files imported in ${((Date.now() - started) / 1000).toFixed(1)} s (with a 1.5 s pause)`,
     });
+    await panel.getByRole('button', { name: 'Close the import panel' }).click();
 
-    const page = await context.newPage();
-    await page.goto(`${host.url}/#/library`);
     const table = page.getByTestId('documents-table');
     await expect(page.getByRole('toolbar', { name: 'Documents' })).toContainText(`${N + 4} documents`);
     await expect(table).toHaveAttribute('aria-rowcount', String(N + 5));
@@ -347,8 +360,29 @@ test('the Library stays windowed with a thousand documents: few rows in the DOM,
     });
     await expect(rows.filter({ hasText: `note-${String(N - 1).padStart(4, '0')}.txt` })).toBeVisible();
     expect(await rows.count()).toBeLessThan(60);
-    await page.close();
+
+    // Cancel all: what was still queued is cancelled, and the panel says how many.
+    const more = path.join(folder, 'more');
+    fs.mkdirSync(more);
+    for (let i = 0; i < 200; i++)
+      fs.writeFileSync(path.join(more, `extra-${i}.md`), `# Extra ${i}\n\nMore text ${i}.`);
+    await callRoute(context, host.url, 'knowledge.import', { paths: [more] });
+    await expect(heading).toHaveText(/^Importing \d+ of 200 files$/);
+    await panel.getByRole('button', { name: 'Cancel all' }).click();
+    await expect(heading).toHaveText(/^Import finished: \d+ of 200 files, \d+ cancelled$/);
+    const cancelled = Number(/(\d+) cancelled/.exec((await heading.textContent()) ?? '')![1]);
+    expect(cancelled).toBeGreaterThan(100);
+    await expect(panel.getByTestId('import-row').filter({ hasText: 'extra-199.md' })).toContainText(
+      'Cancelled',
+    );
+    await expect(
+      panel
+        .getByTestId('import-row')
+        .filter({ hasText: 'extra-199.md' })
+        .getByRole('button', { name: 'Retry' }),
+    ).toBeVisible();
   } finally {
+    await page.close();
     fs.rmSync(folder, { recursive: true, force: true });
   }
 });

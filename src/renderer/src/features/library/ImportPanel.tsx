@@ -60,8 +60,11 @@ export function ImportPanel() {
     j.state === 'failed' ? 0 : j.state === 'running' ? 1 : isFinished(j) ? 3 : 2;
   const rows = [...jobs].sort((a, b) => order(a) - order(b) || a.id - b.id);
 
+  const cancelled = jobs.filter((j) => j.state === 'cancelled').length;
   const title = allFinished
-    ? `Import finished: ${done} of ${jobs.length} ${jobs.length === 1 ? 'file' : 'files'}${failed.length ? `, ${failed.length} failed` : ''}`
+    ? `Import finished: ${done} of ${jobs.length} ${jobs.length === 1 ? 'file' : 'files'}` +
+      (failed.length ? `, ${failed.length} failed` : '') +
+      (cancelled ? `, ${cancelled} cancelled` : '')
     : s.paused
       ? 'Import paused'
       : `Importing ${done} of ${jobs.length} ${jobs.length === 1 ? 'file' : 'files'}`;
