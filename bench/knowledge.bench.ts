@@ -9,14 +9,21 @@
  * - search latency p50/p95 at 10k and 100k chunks (SciFact chunks and their real vectors, repeated
  *   with small perturbations to reach the size), hybrid with and without the query embedding.
  *
+ * - embedding throughput against @huggingface/transformers' feature-extraction pipeline on the same
+ *   model files and chunk texts; vector KNN latency and recall@10 against LanceDB's flat search on
+ *   the same vectors.
+ *
  * Env: NOOK_BENCH_SCIFACT_DOCS (limit the corpus), NOOK_BENCH_MIXED_DOCS (default 1000),
- * NOOK_BENCH_KNOWLEDGE_PARTS (comma list of scifact,mixed,latency; default all).
+ * NOOK_BENCH_KNOWLEDGE_PARTS (comma list of scifact,mixed,embed,latency; default all),
+ * NOOK_BENCH_LATENCY_SIZES (default 10000,100000), NOOK_BENCH_CACHE, NOOK_BENCH_SCIFACT_FRESH=1.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import type * as Transformers from '@huggingface/transformers';
+import type * as LanceDb from '@lancedb/lancedb';
 import { Document, HeadingLevel, Packer, Paragraph } from 'docx';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { openDatabase } from '../src/main/services/storage/database';
@@ -31,7 +38,7 @@ const fixtures = process.env.NOOK_FIXTURES_DIR
   ? path.resolve(process.env.NOOK_FIXTURES_DIR)
   : path.resolve(root, '../shared/fixtures');
 const scifactDir = path.join(fixtures, 'eval/scifact');
-const PARTS = new Set((process.env.NOOK_BENCH_KNOWLEDGE_PARTS ?? 'scifact,mixed,latency').split(','));
+const PARTS = new Set((process.env.NOOK_BENCH_KNOWLEDGE_PARTS ?? 'scifact,mixed,embed,latency').split(','));
 const MODEL = process.env.NOOK_BENCH_EMBED_MODEL ?? 'all-minilm-l6-v2-int8';
 
 interface ScifactDoc {
@@ -320,6 +327,11 @@ async function latency(
     .filter((q) => qrels.has(q._id))
     .slice(0, 100);
   const sizes = (process.env.NOOK_BENCH_LATENCY_SIZES ?? '10000,100000').split(',').map(Number);
+  const queryVectors = await source.worker.embed(
+    spec.id,
+    queries.map((q) => q.text),
+    'query',
+  );
   for (const size of sizes) {
     const dir = path.join(work, `latency-${size}`);
     fs.mkdirSync(dir, { recursive: true });
@@ -373,6 +385,9 @@ async function latency(
       index.upsertSync(coll, items);
     }
     const buildMs = performance.now() - t0;
+    const all = db
+      .prepare('SELECT chunk_id AS id, vector FROM chunk_vectors ORDER BY chunk_id')
+      .all() as Array<{ id: number; vector: Buffer }>;
     db.close();
     const k = openKnowledge(dir, spec, { worker: source.worker });
     // Warm up: the first queries pay for page cache and prepared statements.
@@ -412,7 +427,200 @@ async function latency(
     });
     await k.service.dispose();
     k.db.close();
+    out.push(...(await lancePeer(all, queryVectors, vector, label, path.join(dir, 'lance'))));
   }
+}
+
+/** Exact top-10 ids by brute force (the ground truth for recall). */
+function exactTop(all: ReadonlyArray<{ id: number; v: Float32Array }>, q: Float32Array, k: number): number[] {
+  const scored = all.map((r) => {
+    let dot = 0;
+    for (let d = 0; d < q.length; d++) dot += r.v[d]! * q[d]!;
+    return { id: r.id, dot };
+  });
+  scored.sort((a, b) => b.dot - a.dot);
+  return scored.slice(0, k).map((r) => r.id);
+}
+
+/** LanceDB's flat (exhaustive) search on the same vectors and query embeddings, in the same run. */
+async function lancePeer(
+  rows: ReadonlyArray<{ id: number; vector: Buffer }>,
+  queries: Float32Array[],
+  oursKnnMs: number[],
+  label: string,
+  dir: string,
+): Promise<BenchResult[]> {
+  let lancedb: typeof LanceDb;
+  try {
+    lancedb = await import('@lancedb/lancedb');
+  } catch (e) {
+    return [
+      {
+        name: `LanceDB flat search @${label}`,
+        value: 0,
+        unit: 'ms',
+        notes: `skipped: ${(e as Error).message}`,
+      },
+    ];
+  }
+  const vecs = rows.map((r) => ({ id: r.id, v: new Float32Array(new Uint8Array(r.vector).buffer.slice(0)) }));
+  const conn = await lancedb.connect(dir);
+  const t0 = performance.now();
+  let table: Awaited<ReturnType<typeof conn.createTable>> | undefined;
+  for (let i = 0; i < vecs.length; i += 5000) {
+    const batch = vecs.slice(i, i + 5000).map((r) => ({ id: r.id, vector: Array.from(r.v) }));
+    if (!table) table = await conn.createTable('chunks', batch);
+    else await table.add(batch);
+  }
+  const buildMs = performance.now() - t0;
+  const ms: number[] = [];
+  let hit = 0;
+  let total = 0;
+  for (const q of queries) {
+    const t = performance.now();
+    const res = (await table!
+      .vectorSearch(Array.from(q))
+      .distanceType('cosine')
+      .limit(10)
+      .toArray()) as Array<{
+      id: number;
+    }>;
+    ms.push(performance.now() - t);
+    const truth = new Set(exactTop(vecs, q, 10));
+    hit += res.filter((r) => truth.has(Number(r.id))).length;
+    total += 10;
+  }
+  conn.close();
+  const p50 = percentile(ms, 50);
+  const ours = percentile(oursKnnMs, 50);
+  return [
+    {
+      name: `LanceDB flat search p50 @${label} chunks`,
+      value: round(p50),
+      unit: 'ms',
+      notes: `p95 ${round(percentile(ms, 95))} ms; recall@10 ${round(hit / total, 3)}; table built in ${round(buildMs / 1000, 1)} s`,
+    },
+    {
+      name: `vector KNN speed vs LanceDB flat @${label} chunks`,
+      value: round(p50 / ours, 2),
+      unit: 'x',
+      target: { min: 1 },
+      notes: `sqlite-vec exact (recall@10 1.0) p50 ${round(ours)} ms vs LanceDB ${round(p50)} ms`,
+    },
+  ];
+}
+
+// ---- embedding throughput vs transformers.js -------------------------------------------------------
+
+/**
+ * The same model files through @huggingface/transformers' feature-extraction pipeline (the path
+ * AnythingLLM and Reor use: chunks in document order, a batch at a time, padded to the batch's
+ * longest) and through Nook's worker (length-bucketed batches), on the same chunk texts.
+ */
+async function embeddingPeer(
+  worker: Knowledge['worker'],
+  spec: NonNullable<ReturnType<typeof testModel>['spec']>,
+  texts: string[],
+  work: string,
+): Promise<BenchResult[]> {
+  let tf: typeof Transformers;
+  try {
+    tf = await import('@huggingface/transformers');
+  } catch (e) {
+    return [
+      {
+        name: 'embedding throughput vs transformers.js',
+        value: 0,
+        unit: 'x',
+        notes: `skipped: ${(e as Error).message}`,
+      },
+    ];
+  }
+  // transformers.js wants a Hugging Face folder layout; link the same files into one.
+  const m = path.join(work, 'tfjs', 'model');
+  fs.mkdirSync(path.join(m, 'onnx'), { recursive: true });
+  const quantized = Boolean((spec.params as { quantized?: boolean }).quantized);
+  fs.symlinkSync(spec.onnxPath, path.join(m, 'onnx', quantized ? 'model_quantized.onnx' : 'model.onnx'));
+  const tok = JSON.parse(fs.readFileSync(spec.tokenizerPath, 'utf8')) as Record<string, unknown>;
+  tok.padding = null;
+  tok.truncation = null;
+  fs.writeFileSync(path.join(m, 'tokenizer.json'), JSON.stringify(tok));
+  fs.writeFileSync(
+    path.join(m, 'config.json'),
+    JSON.stringify({
+      model_type: 'bert',
+      hidden_size: spec.params.dimension,
+      num_attention_heads: 12,
+      num_hidden_layers: 6,
+      vocab_size: 30522,
+      max_position_embeddings: 512,
+    }),
+  );
+  fs.writeFileSync(
+    path.join(m, 'tokenizer_config.json'),
+    JSON.stringify({
+      tokenizer_class: 'BertTokenizer',
+      do_lower_case: true,
+      model_max_length: spec.params.maxTokens,
+      clean_up_tokenization_spaces: true,
+      pad_token: '[PAD]',
+      unk_token: '[UNK]',
+      cls_token: '[CLS]',
+      sep_token: '[SEP]',
+      mask_token: '[MASK]',
+    }),
+  );
+  tf.env.localModelPath = path.join(work, 'tfjs');
+  tf.env.allowRemoteModels = false;
+  const threads = os.availableParallelism();
+  const extractor = await tf.pipeline('feature-extraction', 'model', {
+    dtype: quantized ? 'q8' : 'fp32',
+    device: 'cpu',
+    session_options: { intraOpNumThreads: threads },
+  } as never);
+  const batch = 16;
+  const theirs: Float32Array[] = [];
+  await extractor(texts.slice(0, 4), { pooling: 'mean', normalize: true });
+  let t = performance.now();
+  for (let i = 0; i < texts.length; i += batch) {
+    const o = await extractor(texts.slice(i, i + batch), { pooling: 'mean', normalize: true });
+    const d = o.data as Float32Array;
+    for (let j = 0; j < o.dims[0]!; j++)
+      theirs.push(d.slice(j * spec.params.dimension, (j + 1) * spec.params.dimension));
+  }
+  const theirMs = performance.now() - t;
+  await worker.embed(spec.id, texts.slice(0, 4), 'document');
+  t = performance.now();
+  const ours = await worker.embed(spec.id, texts, 'document');
+  const ourMs = performance.now() - t;
+  let minCos = 1;
+  ours.forEach((v, i) => {
+    let dot = 0;
+    for (let d = 0; d < v.length; d++) dot += v[d]! * theirs[i]![d]!;
+    minCos = Math.min(minCos, dot);
+  });
+  const ourRate = (texts.length * 1000) / ourMs;
+  const theirRate = (texts.length * 1000) / theirMs;
+  return [
+    {
+      name: 'embedding throughput (Nook worker)',
+      value: round(ourRate, 1),
+      unit: 'chunks/s',
+      notes: `${texts.length} SciFact chunks, ${threads} threads`,
+    },
+    {
+      name: 'embedding throughput (transformers.js pipeline)',
+      value: round(theirRate, 1),
+      unit: 'chunks/s',
+      notes: `@huggingface/transformers feature-extraction, same model files, batches of ${batch}; min cosine to ours ${round(minCos, 5)}`,
+    },
+    {
+      name: 'embedding speed-up vs transformers.js',
+      value: round(ourRate / theirRate, 2),
+      unit: 'x',
+      target: { min: 2 },
+    },
+  ];
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -442,6 +650,10 @@ export async function run(): Promise<BenchResult[]> {
         await k.service.dispose();
         k.db.close();
       } else await k.close();
+    }
+    if (PARTS.has('embed') && sci) {
+      const texts = sci.db.prepare('SELECT text FROM chunks ORDER BY id LIMIT 256').pluck().all() as string[];
+      out.push(...(await embeddingPeer(sci.worker, spec, texts, work)));
     }
     if (PARTS.has('latency') && sci) await latency(sci, spec, work, out);
   } finally {
