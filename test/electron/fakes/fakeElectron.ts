@@ -98,6 +98,12 @@ export interface FakeState {
   exited: Promise<number>;
   errorBoxes: Array<{ title: string; content: string }>;
   exposed: Map<string, unknown>;
+  /** shell.openPath calls, and what the next ones answer ('' = opened; else Electron's error text). */
+  openedPaths: string[];
+  openPathAnswer: string;
+  /** dialog.showOpenDialog calls (parent window or null, options), and what the next ones answer. */
+  openDialogs: Array<{ parent: FakeBrowserWindow | null; options: Record<string, unknown> }>;
+  openDialogAnswer: { canceled: boolean; filePaths: string[] };
 }
 
 export class FakeBrowserWindow extends EventEmitter {
@@ -121,6 +127,10 @@ export class FakeBrowserWindow extends EventEmitter {
 
   static getAllWindows(): FakeBrowserWindow[] {
     return FakeBrowserWindow.state.windows.filter((w) => !w.destroyed);
+  }
+
+  static getFocusedWindow(): FakeBrowserWindow | null {
+    return FakeBrowserWindow.getAllWindows().find((w) => w.focused) ?? null;
   }
 
   async loadURL(url: string): Promise<void> {
@@ -233,6 +243,10 @@ export function createFakeElectron(opts: FakeOptions) {
     exited: new Promise<number>((r) => (resolveExit = r)),
     errorBoxes: [],
     exposed: new Map(),
+    openedPaths: [],
+    openPathAnswer: '',
+    openDialogs: [],
+    openDialogAnswer: { canceled: true, filePaths: [] },
   };
 
   const appEmitter = new EventEmitter();
@@ -364,12 +378,23 @@ export function createFakeElectron(opts: FakeOptions) {
       openExternal: async (url: string) => {
         state.openedExternally.push(url);
       },
-      openPath: async () => '',
+      openPath: async (p: string) => {
+        state.openedPaths.push(p);
+        return state.openPathAnswer;
+      },
     },
     safeStorage,
     nativeImage: { createFromPath: (p: string) => ({ path: p, isEmpty: () => false }) },
     dialog: {
       showErrorBox: (title: string, content: string) => void state.errorBoxes.push({ title, content }),
+      showOpenDialog: async (...args: unknown[]) => {
+        const [parent, options] = (args.length > 1 ? args : [null, args[0]]) as [
+          FakeBrowserWindow | null,
+          Record<string, unknown>,
+        ];
+        state.openDialogs.push({ parent, options });
+        return state.openDialogAnswer;
+      },
     },
     contextBridge: { exposeInMainWorld: (k: string, v: unknown) => void state.exposed.set(k, v) },
     ipcRenderer: { invoke: async () => undefined, on() {}, removeListener() {} },
