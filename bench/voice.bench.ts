@@ -3,14 +3,17 @@
  * commands (with each stage's cost), VAD cost per frame and local TTS time to first audio.
  * Models as in the tests (test/services/voice/voiceModels.ts): the fastest whisper fetched here.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
+import { createPiperTts } from '../src/main/services/inference/tts';
 import { decodeFile, SAMPLE_RATE } from '../src/main/services/voice/audio';
 import { concat, Endpointer, Framer } from '../src/main/services/voice/endpointer';
 import { createLocalEngine } from '../src/main/services/voice/engine';
 import { BUILTIN_INTENTS, IntentRecognizer } from '../src/main/services/voice/intents';
-import { TextToSpeech } from '../src/main/services/voice/tts';
+import { TextToSpeech, type TtsSettings } from '../src/main/services/voice/tts';
 import { makeVoiceCommands } from '../test/fixtures/makeVoiceCommands';
+import { modelsDir } from '../test/models/modelFiles';
 import { engineModels, fixturesDir, missing, sttPath } from '../test/services/voice/voiceModels';
 import { median, percentile, round, type BenchResult } from './types';
 
@@ -18,15 +21,16 @@ const COMMANDS = 6;
 
 export async function run(): Promise<BenchResult[]> {
   const out: BenchResult[] = [];
+  const settings: TtsSettings = {
+    engine: 'espeak',
+    voice: 'en-us',
+    rate: 175,
+    elevenlabsVoiceId: '',
+    elevenlabsModel: '',
+    elevenlabsBaseUrl: 'http://127.0.0.1:9',
+  };
   const tts = new TextToSpeech({
-    settings: () => ({
-      engine: 'local',
-      voice: 'en-us',
-      rate: 175,
-      elevenlabsVoiceId: '',
-      elevenlabsModel: '',
-      elevenlabsBaseUrl: 'http://127.0.0.1:9',
-    }),
+    settings: () => settings,
     allowCloud: () => false,
     apiKey: async () => null,
   });
@@ -41,6 +45,34 @@ export async function run(): Promise<BenchResult[]> {
     unit: 'ms',
     notes: 'median of 6 after a warm-up; a 10-word sentence; Piper is not used (no voice in the manifest)',
   });
+  const piperDir = path.join(modelsDir, 'piper-en-us-joe-medium');
+  if (fs.existsSync(path.join(piperDir, 'en_US-joe-medium.onnx'))) {
+    const voice = await createPiperTts({
+      onnxPath: path.join(piperDir, 'en_US-joe-medium.onnx'),
+      configPath: path.join(piperDir, 'en_US-joe-medium.onnx.json'),
+      threads: os.availableParallelism(),
+    });
+    const piper = new TextToSpeech({
+      settings: () => ({ ...settings, engine: 'local' }),
+      allowCloud: () => false,
+      apiKey: async () => null,
+      piper: (text, lengthScale) => voice.synthesize(text, { lengthScale }),
+    });
+    const pf: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await piper.speak('Your next meeting is at ten thirty. It is with the design team.', {
+        play: false,
+      });
+      if (i > 0) pf.push(r.firstAudioMs);
+    }
+    await voice.dispose();
+    out.push({
+      name: 'voice: local TTS time to first audio (Piper joe-medium)',
+      value: round(median(pf), 0),
+      unit: 'ms',
+      notes: 'median of 3 after a warm-up; first of two sentences synthesised before playback starts',
+    });
+  }
   if (missing) {
     out.push({
       name: 'voice: whisper and latency benchmarks',

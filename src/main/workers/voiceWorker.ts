@@ -41,6 +41,10 @@ async function handle(method: string, args: unknown[]): Promise<[unknown, ArrayB
       const vecs = await e.embed(args[0] as string[]);
       return [vecs, vecs.map((v) => v.buffer as ArrayBuffer)];
     }
+    case 'synthesize': {
+      const audio = await e.synthesize(args[0] as string, args[1] as number | undefined);
+      return [audio, [audio.samples.buffer as ArrayBuffer]];
+    }
     case 'dispose':
       await e.dispose();
       engine = null;

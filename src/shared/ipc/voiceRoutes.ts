@@ -62,7 +62,7 @@ export const voiceRoutes = {
   'voice.speak': {
     input: z.object({ text: z.string().trim().min(1).max(5000), play: z.boolean().optional() }).strict(),
     output: z.object({
-      engine: z.enum(['espeak-ng', 'elevenlabs']),
+      engine: z.enum(['piper', 'espeak-ng', 'elevenlabs']),
       played: z.boolean(),
       firstAudioMs: z.number(),
       totalMs: z.number(),
@@ -71,7 +71,8 @@ export const voiceRoutes = {
       fallbackReason: z.string().optional(),
     }),
     mutates: true,
-    summary: 'Say something (ElevenLabs when allowed and a key is stored, else local espeak-ng).',
+    summary:
+      'Say something (ElevenLabs when allowed and a key is stored, else the local Piper voice or espeak-ng).',
   },
   'voice.stopSpeaking': {
     input: empty,

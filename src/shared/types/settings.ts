@@ -60,9 +60,12 @@ export const SettingsSchema = z.object({
       pushToTalkMode: z.enum(['toggle']).default('toggle'),
       /** Speak answers aloud. */
       speakAnswers: z.boolean().default(true),
-      /** Text to speech: local (espeak-ng, offline) or ElevenLabs (needs its key and cloud providers on). */
-      ttsEngine: z.enum(['local', 'elevenlabs']).default('local'),
-      /** espeak-ng voice. */
+      /**
+       * Text to speech: local (the Piper voice when installed, else espeak-ng; offline), espeak-ng
+       * only, or ElevenLabs (needs its key and cloud providers on).
+       */
+      ttsEngine: z.enum(['local', 'espeak', 'elevenlabs']).default('local'),
+      /** espeak-ng voice (Piper speaks with its own). */
       ttsVoice: z.string().min(1).max(64).default('en-us'),
       /** Words per minute. */
       ttsRate: z.number().int().min(80).max(450).default(175),

@@ -1,9 +1,14 @@
 /** Text to speech: espeak-ng locally, ElevenLabs streaming against a local stand-in server, fallbacks, stop. */
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TextToSpeech, type TtsSettings } from '../../../src/main/services/voice/tts';
 import { readWav } from '../../../src/main/services/inference/wav';
+import { createPiperTts } from '../../../src/main/services/inference/tts';
+import { AppError } from '../../../src/shared/ipc/result';
+import { modelsDir } from '../../models/modelFiles';
 
 let server: http.Server;
 let base = '';
@@ -112,5 +117,75 @@ describe('text to speech', () => {
     expect(performance.now() - t).toBeLessThan(1000);
     expect(r).toMatchObject({ interrupted: true });
     expect(tts.speaking).toBe(false);
+  });
+});
+
+const piperDir = path.join(modelsDir, 'piper-en-us-joe-medium');
+const havePiper = fs.existsSync(path.join(piperDir, 'en_US-joe-medium.onnx'));
+
+describe('local speech with the Piper voice', () => {
+  it.skipIf(!havePiper)(
+    'speaks sentence by sentence: first audio before the whole answer',
+    { timeout: 120_000 },
+    async () => {
+      const voice = await createPiperTts({
+        onnxPath: path.join(piperDir, 'en_US-joe-medium.onnx'),
+        configPath: path.join(piperDir, 'en_US-joe-medium.onnx.json'),
+      });
+      try {
+        const settings: TtsSettings = {
+          engine: 'local',
+          voice: 'en-us',
+          rate: 175,
+          elevenlabsVoiceId: 'v',
+          elevenlabsModel: 'm',
+          elevenlabsBaseUrl: base,
+        };
+        const tts = new TextToSpeech({
+          settings: () => settings,
+          allowCloud: () => false,
+          apiKey: async () => null,
+          piper: (text, lengthScale) => voice.synthesize(text, { lengthScale }),
+        });
+        const r = await tts.speak('Good morning. You have two meetings today.', { play: false });
+        expect(r.engine).toBe('piper');
+        const wav = readWav(r.wav);
+        expect(wav.sampleRate).toBe(22050);
+        expect(wav.samples.length / 22050).toBeGreaterThan(1.5);
+        expect(r.firstAudioMs).toBeLessThan(r.totalMs);
+      } finally {
+        await voice.dispose();
+      }
+    },
+  );
+
+  it('no voice installed: espeak-ng without complaint; a failing voice: espeak-ng with the reason', async () => {
+    const local: TtsSettings = {
+      engine: 'local',
+      voice: 'en-us',
+      rate: 175,
+      elevenlabsVoiceId: 'v',
+      elevenlabsModel: 'm',
+      elevenlabsBaseUrl: base,
+    };
+    const none = new TextToSpeech({
+      settings: () => local,
+      allowCloud: () => false,
+      apiKey: async () => null,
+      piper: () => Promise.reject(new AppError('UNAVAILABLE', 'No Piper voice is installed.')),
+    });
+    const a = await none.speak('Hello.', { play: false });
+    expect(a.engine).toBe('espeak-ng');
+    expect(a.fallbackReason).toBeUndefined();
+    const broken = new TextToSpeech({
+      settings: () => local,
+      allowCloud: () => false,
+      apiKey: async () => null,
+      piper: () => Promise.reject(new Error('onnx exploded')),
+    });
+    expect(await broken.speak('Hello.', { play: false })).toMatchObject({
+      engine: 'espeak-ng',
+      fallbackReason: 'Piper failed: onnx exploded',
+    });
   });
 });

@@ -5,8 +5,10 @@
  * a worker thread, so audio, ONNX and whisper never block the Electron main thread.
  */
 import os from 'node:os';
+import { AppError } from '../../../shared/ipc/result';
 import { createEmbedder, type Embedder, type EmbeddingRuntimeParams } from '../inference/embedder';
 import { createWhisperStt, type SpeechToText, type Transcription } from '../inference/stt';
+import { createPiperTts, type SpeechAudio, type TextToSpeech as PiperVoice } from '../inference/tts';
 import { createVad, type Vad, type VadStream } from '../inference/vad';
 import { FRAME_SAMPLES } from './endpointer';
 
@@ -14,6 +16,8 @@ export interface EngineModels {
   vadPath: string;
   sttPath: string;
   embedding?: { onnxPath: string; tokenizerPath: string; params: EmbeddingRuntimeParams };
+  /** A Piper voice for local speech (loaded on first use). */
+  piper?: { onnxPath: string; configPath: string };
   /** CPU threads for whisper (default: every core). */
   threads?: number;
   language?: string;
@@ -32,6 +36,8 @@ export interface VoiceEngine {
   vadClose(stream: number): Promise<void>;
   transcribe(samples: Float32Array, request?: SttRequest): Promise<Transcription>;
   embed(texts: string[]): Promise<Float32Array[]>;
+  /** Speech from the Piper voice; rejects with UNAVAILABLE when no voice is configured. */
+  synthesize(text: string, lengthScale?: number): Promise<SpeechAudio>;
   dispose(): Promise<void>;
 }
 
@@ -53,6 +59,7 @@ export async function createLocalEngine(models: EngineModels): Promise<VoiceEngi
     await stt?.dispose();
     throw e;
   }
+  let piper: Promise<PiperVoice> | undefined;
   const streams = new Map<number, VadStream>();
   let next = 1;
   return {
@@ -83,9 +90,16 @@ export async function createLocalEngine(models: EngineModels): Promise<VoiceEngi
       if (!embedder) throw new Error('no embedding model loaded');
       return embedder.embed(texts, 'query');
     },
+    async synthesize(text, lengthScale) {
+      if (!models.piper) throw new AppError('UNAVAILABLE', 'No Piper voice is installed.');
+      piper ??= createPiperTts({ ...models.piper, threads });
+      piper.catch(() => (piper = undefined));
+      return (await piper).synthesize(text, lengthScale !== undefined ? { lengthScale } : {});
+    },
     async dispose() {
       streams.clear();
-      await Promise.all([vad.dispose(), stt?.dispose(), embedder?.dispose()]);
+      const voice = await piper?.catch(() => undefined);
+      await Promise.all([vad.dispose(), stt?.dispose(), embedder?.dispose(), voice?.dispose()]);
     },
   };
 }

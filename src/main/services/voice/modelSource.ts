@@ -20,6 +20,13 @@ export async function voiceModels(models: ModelManager, language: string): Promi
     sttPath: fileEnding(stt.files, ['.bin', '.ggml'], 'speech recognition', stt.id),
     language,
   };
+  // Local speech: the Piper voice when one is installed, else espeak-ng alone.
+  const tts = await models.resolve('tts').catch(() => null);
+  if (tts) {
+    const onnx = Object.entries(tts.files).find(([p]) => p.endsWith('.onnx'));
+    const config = Object.entries(tts.files).find(([p]) => p.endsWith('.onnx.json'));
+    if (onnx && config) out.piper = { onnxPath: onnx[1], configPath: config[1] };
+  }
   // Intents work without an embedding model (patterns only), so a missing one is not fatal.
   const emb = await models.resolve('embedding').catch(() => null);
   if (emb) {

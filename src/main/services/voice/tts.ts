@@ -1,19 +1,20 @@
 /**
  * Text to speech. ElevenLabs streaming when the user stored an API key (keychain id
- * `voice.elevenlabs`) AND allowed cloud providers; otherwise, or when the cloud fails, local
- * espeak-ng (no network). Audio either plays through the system (`aplay`, a child process) or comes
+ * `voice.elevenlabs`) AND allowed cloud providers; otherwise, or when the cloud fails, local speech
+ * with no network: the Piper voice from the manifest (ONNX in the voice worker, sentence by sentence
+ * so the first sentence plays while the rest is synthesised), else espeak-ng. Audio either plays through the system (`aplay`, a child process) or comes
  * back as WAV bytes for the renderer to play (the browser host). `stop()` interrupts at once: it kills
  * the synthesiser, the player and the HTTP stream.
- *
- * A Piper ONNX voice is not used yet: no Piper voice is in models/manifest.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { AppError } from '../../../shared/ipc/result';
+import { AppError, isAppError } from '../../../shared/ipc/result';
+import type { SpeechAudio } from '../inference/tts';
 
 export const ELEVENLABS_SECRET_ID = 'voice.elevenlabs';
 
 export interface TtsSettings {
-  engine: 'local' | 'elevenlabs';
+  /** local: Piper when a voice is installed, else espeak-ng. */
+  engine: 'local' | 'espeak' | 'elevenlabs';
   /** espeak-ng voice (`en-us`, `en-gb`, ...). */
   voice: string;
   /** Words per minute (espeak-ng -s); ElevenLabs ignores it. */
@@ -29,10 +30,12 @@ export interface TtsDeps {
   /** The ElevenLabs key from the keychain (main process only), or null. */
   apiKey: () => Promise<string | null>;
   log?: { warn(obj: object, msg?: string): void };
+  /** The Piper voice (rejects with UNAVAILABLE when none is installed). */
+  piper?: (text: string, lengthScale: number) => Promise<SpeechAudio>;
 }
 
 export interface SpeakResult {
-  engine: 'espeak-ng' | 'elevenlabs';
+  engine: 'piper' | 'espeak-ng' | 'elevenlabs';
   /** The whole utterance as a 16-bit mono WAV file. */
   wav: Buffer;
   sampleRate: number;
@@ -119,6 +122,19 @@ export class TextToSpeech {
         }
       }
     }
+    if (s.engine !== 'espeak' && this.d.piper) {
+      try {
+        const r = await this.piper(clean, s, options.play, gen);
+        return fallbackReason ? { ...r, fallbackReason } : r;
+      } catch (e) {
+        if (isAppError(e) && e.code === 'CANCELLED') throw e;
+        // No voice installed (or voice models not loadable) is the normal espeak-ng case, not a failure.
+        if (!(isAppError(e) && e.code === 'UNAVAILABLE')) {
+          fallbackReason ??= `Piper failed: ${(e as Error).message}`;
+          this.d.log?.warn({}, `text to speech: Piper failed; using espeak-ng`);
+        }
+      }
+    }
     const r = await this.espeak(clean, s, options.play, gen);
     return fallbackReason ? { ...r, fallbackReason } : r;
   }
@@ -147,6 +163,44 @@ export class TextToSpeech {
       player.on('close', (code) => resolve(code === 0));
       player.on('error', () => resolve(false));
     });
+  }
+
+  private async piper(text: string, s: TtsSettings, play: boolean, gen: number): Promise<SpeakResult> {
+    const t0 = performance.now();
+    const sentences = (text.match(/[^.!?;]+[.!?;]*/g) ?? [text]).map((x) => x.trim()).filter(Boolean);
+    const chunks: Buffer[] = [];
+    let player: ChildProcess | null = null;
+    let rate = 22050;
+    let firstAudioMs = -1;
+    for (const sentence of sentences) {
+      if (gen !== this.generation) break;
+      const audio = await this.d.piper!(sentence, 175 / Math.max(80, Math.min(450, s.rate)));
+      if (gen !== this.generation) break;
+      rate = audio.sampleRate;
+      const pcm = Buffer.alloc(audio.samples.length * 2);
+      for (let i = 0; i < audio.samples.length; i++)
+        pcm.writeInt16LE(Math.round(Math.max(-1, Math.min(1, audio.samples[i]!)) * 32767), i * 2);
+      if (firstAudioMs < 0) firstAudioMs = performance.now() - t0;
+      chunks.push(pcm);
+      if (play) {
+        player ??= this.startPlayer(rate);
+        player?.stdin?.write(pcm);
+      }
+    }
+    player?.stdin?.end();
+    const interrupted = gen !== this.generation;
+    if (!chunks.length && !interrupted) throw new AppError('INTERNAL', 'Piper produced no audio');
+    const played = await this.waitPlayer(player);
+    const pcm = Buffer.concat(chunks);
+    return {
+      engine: 'piper',
+      wav: Buffer.concat([wavHeader(pcm.length, rate), pcm]),
+      sampleRate: rate,
+      firstAudioMs: Math.max(0, firstAudioMs),
+      totalMs: performance.now() - t0,
+      played: played && !interrupted,
+      interrupted,
+    };
   }
 
   private espeak(text: string, s: TtsSettings, play: boolean, gen: number): Promise<SpeakResult> {

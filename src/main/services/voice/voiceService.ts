@@ -98,6 +98,7 @@ export class VoiceService implements Disposable {
       },
       allowCloud: o.allowCloud,
       apiKey: o.elevenlabsKey,
+      piper: async (text, lengthScale) => (await this.engine()).synthesize(text, lengthScale),
       ...(o.log ? { log: o.log } : {}),
     });
   }

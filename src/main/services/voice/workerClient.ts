@@ -5,6 +5,7 @@
 import type { Worker } from 'node:worker_threads';
 import { AppError, ERROR_CODES, type ErrorCode } from '../../../shared/ipc/result';
 import type { Transcription } from '../inference/stt';
+import type { SpeechAudio } from '../inference/tts';
 import { createWorker } from '../../workers/createWorker';
 import type { VoiceWorkerReply } from '../../workers/voiceWorker';
 import type { EngineModels, SttRequest, VoiceEngine } from './engine';
@@ -39,6 +40,10 @@ export class VoiceWorkerClient implements VoiceEngine {
   }
   embed(texts: string[]): Promise<Float32Array[]> {
     return this.call('embed', [texts]) as Promise<Float32Array[]>;
+  }
+
+  synthesize(text: string, lengthScale?: number): Promise<SpeechAudio> {
+    return this.call('synthesize', [text, lengthScale]) as Promise<SpeechAudio>;
   }
 
   async dispose(): Promise<void> {
