@@ -19,6 +19,7 @@ export default defineConfig({
           serve: resolve(__dirname, 'src/main/host/serve.ts'),
           knowledgeWorker: resolve(__dirname, 'src/main/workers/knowledgeWorker.ts'),
           voiceWorker: resolve(__dirname, 'src/main/workers/voiceWorker.ts'),
+          llmWorker: resolve(__dirname, 'src/main/workers/llmWorker.ts'),
         },
       },
     },

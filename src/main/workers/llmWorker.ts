@@ -5,6 +5,7 @@
  *
  * Protocol (parentPort): see services/assistant/providers/llmProtocol.ts.
  */
+import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type * as NodeLlamaCppModule from 'node-llama-cpp';
 import type { LlmRequest, LlmResponse } from '../services/assistant/providers/llmProtocol';
@@ -21,6 +22,7 @@ let lib: NodeLlamaCpp | undefined;
 let llama: Llama | undefined;
 let model: Model | undefined;
 let context: Context | undefined;
+let sequence: ReturnType<Context['getSequence']> | undefined;
 const aborts = new Map<number, AbortController>();
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -44,7 +46,14 @@ async function load(
     logLevel: 'error' as never,
   });
   model = await llama.loadModel({ modelPath, gpuLayers: 0 });
-  context = await model.createContext({ contextSize: Math.min(contextSize, model.trainContextSize) });
+  // Threads = the cores this process may use: llama.cpp's own default (every core the machine has)
+  // aborted with a Napi::Error here on a 2-core container that reports more.
+  context = await model.createContext({
+    contextSize: Math.min(contextSize, model.trainContextSize),
+    threads: Math.max(1, Math.min(8, os.availableParallelism())),
+  });
+  // One sequence for the life of the model, cleared before each request.
+  sequence = context.getSequence();
   const general = model.fileInfo.metadata?.general as { name?: string } | undefined;
   return { contextSize: context.contextSize, name: general?.name ?? null };
 }
@@ -56,6 +65,21 @@ function count(text: string): number {
 port.on('message', (msg: LlmRequest) => {
   if (msg.t === 'abort') {
     aborts.get(msg.id)?.abort();
+    return;
+  }
+  if (msg.t === 'dispose') {
+    for (const ac of aborts.values()) ac.abort();
+    serial(async () => {
+      await context?.dispose();
+      await model?.dispose();
+      await llama?.dispose();
+      context = undefined;
+      sequence = undefined;
+      model = undefined;
+      llama = undefined;
+      send({ t: 'disposed', id: msg.id });
+      port.close();
+    });
     return;
   }
   if (msg.t === 'load') {
@@ -79,9 +103,9 @@ port.on('message', (msg: LlmRequest) => {
   aborts.set(msg.id, ac);
   serial(async () => {
     try {
-      if (!model || !context || !lib) throw new Error('no model is loaded');
+      if (!model || !context || !sequence || !lib) throw new Error('no model is loaded');
       if (ac.signal.aborted) return send({ t: 'done', id: msg.id, promptTokens: 0, completionTokens: 0 });
-      const sequence = context.getSequence();
+      await sequence.clearHistory();
       const system = msg.messages.filter((m) => m.role === 'system').map((m) => m.content);
       const turns = msg.messages.filter((m) => m.role !== 'system');
       const last = turns[turns.length - 1];
@@ -114,7 +138,6 @@ port.on('message', (msg: LlmRequest) => {
         send({ t: 'done', id: msg.id, promptTokens, completionTokens });
       } finally {
         session.dispose({ disposeSequence: false });
-        sequence.dispose();
       }
     } catch (e) {
       send({ t: 'error', id: msg.id, message: (e as Error).message });

@@ -49,6 +49,9 @@ export const AssistantSettingsSchema = z.object({
   /** Per attempt: time to the first token, and the whole answer. */
   firstTokenTimeoutMs: z.number().int().min(100).max(600_000).default(20_000),
   totalTimeoutMs: z.number().int().min(500).max(3_600_000).default(120_000),
+  /** The local model's own limits: on a CPU the prompt alone takes seconds before the first token. */
+  localFirstTokenTimeoutMs: z.number().int().min(100).max(600_000).default(120_000),
+  localTotalTimeoutMs: z.number().int().min(500).max(3_600_000).default(600_000),
   /** Retries of one provider on 429 / 5xx before failing over. */
   maxRetries: z.number().int().min(0).max(5).default(1),
   /** Longest Retry-After honoured before failing over instead (ms). */

@@ -126,7 +126,9 @@ export class AssistantService implements Disposable {
   // ---- providers ---------------------------------------------------------------------------------
 
   private providerFor(c: ProviderConfig): Provider {
-    const key = JSON.stringify(c);
+    // Order and enabled do not change the provider itself: keep a warm local model across reorders.
+    const { order: _order, enabled: _enabled, ...identity } = c;
+    const key = JSON.stringify(identity);
     const have = this.providers.get(c.id);
     if (have && have.key === key) return have.provider;
     void have?.provider.dispose?.();
@@ -138,6 +140,10 @@ export class AssistantService implements Disposable {
         id: c.id,
         name: c.name,
         ...(c.contextSize ? { contextSize: c.contextSize } : {}),
+        timeouts: () => ({
+          firstTokenMs: this.cfg().localFirstTokenTimeoutMs,
+          totalMs: this.cfg().localTotalTimeoutMs,
+        }),
         modelPath: modelPath ?? (() => Promise.reject(new Error('No local language model is installed.'))),
       });
     } else {

@@ -235,13 +235,24 @@ export class Router {
         });
         continue;
       }
+      if (provider.prepare) {
+        try {
+          await provider.prepare();
+        } catch (e) {
+          const error = asProviderError(e, NEVER_ABORTED);
+          this.failed(provider, error);
+          failures.push({ provider, error });
+          continue;
+        }
+      }
       const built = await req.build(provider);
       for (let retry = 0; ; retry++) {
         if (signal.aborted) return this.stopped(provider, '', failures, attempts);
         attempts++;
         req.onAttempt?.(provider);
         try {
-          const { text, usage } = await this.attempt(provider, built, signal, t, req.onDelta);
+          const pt = provider.timeouts ? { ...t, ...provider.timeouts } : t;
+          const { text, usage } = await this.attempt(provider, built, signal, pt, req.onDelta);
           this.succeeded(provider.id);
           const notice = failures.length ? failoverNotice(provider, failures) : null;
           this.announce(req.task, provider, notice);

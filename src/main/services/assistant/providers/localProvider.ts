@@ -14,6 +14,8 @@ export interface LocalProviderOptions {
   /** The .gguf file (throws an AppError when no local model is installed). */
   modelPath: () => Promise<string>;
   contextSize?: number;
+  /** Time to first token and total (ms); CPU prompt evaluation is slow. Defaults 120 s and 600 s. */
+  timeouts?: () => { firstTokenMs?: number; totalMs?: number };
   /** Tests and the bench pass a factory; the app uses createWorker('llmWorker'). */
   spawn?: () => Worker;
 }
@@ -36,6 +38,10 @@ export class LocalProvider implements Provider {
     this.id = o.id ?? 'local';
     this.name = o.name ?? 'Local model';
     this.contextSize = o.contextSize ?? 2048;
+  }
+
+  get timeouts(): { firstTokenMs: number; totalMs: number } {
+    return { firstTokenMs: 120_000, totalMs: 600_000, ...this.o.timeouts?.() };
   }
 
   private spawn(): Worker {
@@ -85,6 +91,10 @@ export class LocalProvider implements Provider {
       void this.dispose();
     });
     return this.loading;
+  }
+
+  prepare(): Promise<void> {
+    return this.ready();
   }
 
   async *stream(req: ProviderRequest): AsyncIterable<StreamPart> {
@@ -155,6 +165,12 @@ export class LocalProvider implements Provider {
     this.worker = undefined;
     this.loading = undefined;
     this.loadedPath = undefined;
-    if (w) await w.terminate();
+    if (!w) return;
+    // Ask the worker to free llama.cpp and exit on its own; terminate only if it does not.
+    const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+    w.postMessage({ t: 'dispose', id: this.nextId++ } satisfies LlmRequest);
+    const timer = setTimeout(() => void w.terminate(), 10_000);
+    await exited;
+    clearTimeout(timer);
   }
 }

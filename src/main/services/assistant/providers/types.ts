@@ -46,7 +46,17 @@ export interface Provider {
   readonly contextSize: number;
   /** True when requests leave the machine. */
   readonly cloud: boolean;
+  /**
+   * Overrides of the router's per-request timeouts: a local model on a CPU evaluates the prompt for
+   * seconds before its first token, which must not read as a dead endpoint.
+   */
+  readonly timeouts?: { firstTokenMs?: number; totalMs?: number };
   stream(req: ProviderRequest): AsyncIterable<StreamPart>;
+  /**
+   * One-time warm-up before the first request (loading a local model); the router awaits it before
+   * the per-request timers start, so a model load is not mistaken for a slow first token.
+   */
+  prepare?(): Promise<void>;
   /** A cheap check that the provider answers at all (throws a ProviderError when not). */
   probe(signal: AbortSignal): Promise<void>;
   /** Token counts of texts, with the model's tokenizer when it has one. */
