@@ -3,7 +3,8 @@ import type { DocumentDetail } from '../../../../shared/types/library';
 import { invoke, on } from '../../api';
 import { Icon } from '../../components/Icon';
 import { formatBytes } from '../../stores/useIngestStore';
-import { Highlight, markTerms } from '../search/Highlight';
+import { Highlight } from '../search/Highlight';
+import { markTerms } from '../search/text';
 import { deleteWithUndo, openOriginal, reindex } from './actions';
 import { useLibraryStore } from './useLibraryStore';
 

@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import { DOCUMENT_FORMATS } from '../../../../shared/types/knowledge';
-import type { SearchFilters, SearchHit, SearchMode } from '../../../../shared/types/library';
+import type { SearchFilters, SearchMode } from '../../../../shared/types/library';
 import { useLibraryStore } from '../library/useLibraryStore';
-import { Highlight, markedTerms } from './Highlight';
-import { cleanFilters, useSearch } from './useSearch';
+import { Highlight } from './Highlight';
+import { citationText, cleanFilters, markedTerms } from './text';
+import { useSearch } from './useSearch';
 
 const MODES: { id: SearchMode; label: string }[] = [
   { id: 'hybrid', label: 'Both' },
@@ -21,15 +22,6 @@ const FORMAT_LABEL: Record<string, string> = {
   csv: 'CSV',
   json: 'JSON',
 };
-
-/** A citation as people read it: "report.pdf · p. 4 · Results › Errors". */
-export function citationText(hit: SearchHit): string {
-  const c = hit.citation;
-  const parts = [c.title && c.title !== c.name ? `${c.name} (${c.title})` : c.name];
-  if (c.page !== null) parts.push(`p. ${c.page}`);
-  if (c.headingPath.length > 0) parts.push(c.headingPath.join(' › '));
-  return parts.join(' · ');
-}
 
 function toDateInput(ms: number | undefined): string {
   if (ms === undefined) return '';

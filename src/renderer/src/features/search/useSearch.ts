@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { SearchFilters, SearchMode, SearchResult } from '../../../../shared/types/library';
 import { invoke, on } from '../../api';
+import { cleanFilters } from './text';
 
 export const SEARCH_DEBOUNCE_MS = 120;
 
@@ -9,17 +10,6 @@ export type SearchState =
   | { status: 'loading'; result: SearchResult | null }
   | { status: 'done'; result: SearchResult }
   | { status: 'error'; message: string; result: SearchResult | null };
-
-/** Drops empty filter fields so `{}` means "no filters" and the request stays small. */
-export function cleanFilters(f: SearchFilters): SearchFilters | undefined {
-  const out: SearchFilters = {};
-  if (f.fileTypes?.length) out.fileTypes = f.fileTypes;
-  if (f.folders?.length) out.folders = f.folders;
-  if (f.tags?.length) out.tags = f.tags;
-  if (f.dateFrom !== undefined) out.dateFrom = f.dateFrom;
-  if (f.dateTo !== undefined) out.dateTo = f.dateTo;
-  return Object.keys(out).length > 0 ? out : undefined;
-}
 
 /**
  * As-you-type search: waits SEARCH_DEBOUNCE_MS after the last keystroke, and only the newest
