@@ -13,7 +13,7 @@ import { BriefingView } from './features/briefing/BriefingView';
 import { LibraryView } from './features/library/LibraryView';
 import { PluginsView } from './features/plugins/PluginsView';
 import { SettingsView } from './features/settings/SettingsView';
-import { VoiceView } from './features/voice/VoiceView';
+import { startVoiceActions, VoiceView } from './features/voice/VoiceView';
 import { VIEWS, useNavStore, type ViewId } from './stores/useNavStore';
 import { startSettingsSync, useSettingsStore } from './stores/useSettingsStore';
 import { startStatusSync } from './stores/useStatusStore';
@@ -60,6 +60,7 @@ function useBackendSync(): void {
     const stopStatus = startStatusSync();
     const stopIngest = startIngestSync();
     const offNotice = on('system.notice', (n) => push({ level: n.level, message: n.message }));
+    const stopVoice = startVoiceActions();
     let wasOpen = false;
     const offConn = onConnectionState((state) => {
       if (state === 'reconnecting' && wasOpen)
@@ -74,6 +75,7 @@ function useBackendSync(): void {
       stopStatus();
       stopIngest();
       offNotice();
+      stopVoice();
       offConn();
     };
   }, []);
