@@ -226,7 +226,10 @@ export function VoiceView() {
             <h2 className="card__title">History</h2>
           </div>
           {history.length === 0 ? (
-            <p className="muted">Nothing yet. Transcripts of what you dictate and the commands Nook recognised will be listed here.</p>
+            <p className="muted">
+              Nothing yet. Transcripts of what you dictate and the commands Nook recognised will be listed
+              here.
+            </p>
           ) : (
             <table style={{ width: '100%', borderCollapse: 'collapse' }}>
               <thead>
