@@ -10,7 +10,7 @@ const VIEWS = [
   },
   { id: 'briefing', label: 'Briefing', heading: 'Briefing', says: /summary of what changed in your Library/ },
   { id: 'voice', label: 'Voice', heading: 'Voice', says: /Transcripts of what you dictate/ },
-  { id: 'plugins', label: 'Plugins', heading: 'Plugins', says: /Installed plugins will be listed here/ },
+  { id: 'plugins', label: 'Plugins', heading: 'Plugins', says: /Plugins run sandboxed/ },
   { id: 'settings', label: 'Settings', heading: 'Settings', says: /Appearance/ },
 ] as const;
 

@@ -1,0 +1,81 @@
+/**
+ * Plugins screen against a host of its own: install the unit-converter sample by its package path
+ * (a browser has no file paths to drop; the desktop app's drop hands the same path to the same
+ * routes), review and approve its permissions, run its command, see the call counted, disable it.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test, expect, type BrowserContext } from '@playwright/test';
+import { loggedInContext, startHost, type RunningHost } from './support/host';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+const zip = path.join(root, 'plugins', 'unit-converter', 'dist', 'unit-converter.zip');
+
+let host: RunningHost;
+let context: BrowserContext;
+let dataDir: string;
+
+test.beforeAll(async ({ browser }) => {
+  execFileSync(process.execPath, [path.join(root, 'scripts/buildPlugins.mjs'), '--zip'], {
+    cwd: root,
+    stdio: 'pipe',
+  });
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-e2e-plugins-'));
+  host = await startHost({ dataDir });
+  context = await loggedInContext(browser, host.loginUrl);
+});
+
+test.afterAll(async () => {
+  await context?.close();
+  await host?.stop();
+  if (!process.env.NOOK_E2E_KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('install a plugin package, approve its permissions and run its command', async () => {
+  test.setTimeout(60_000);
+  const page = await context.newPage();
+  await page.goto(`${host.url}/#/plugins`);
+  await expect(page.getByRole('heading', { level: 1, name: 'Plugins' })).toBeVisible();
+  await expect(page.getByTestId('plugins-empty')).toBeVisible();
+
+  await page.getByTestId('plugin-path').fill(zip);
+  await page.getByTestId('plugin-inspect').click();
+  const dialog = page.getByTestId('plugin-approval');
+  await expect(dialog.getByRole('heading', { name: 'Install Unit converter 1.0.0?' })).toBeVisible();
+  await expect(dialog).toContainText('Nothing: it only computes with what you give it.');
+  await expect(dialog).toContainText('Commands: Convert units.');
+  await dialog.getByTestId('plugin-install').click();
+
+  const card = page.locator('[data-plugin="nook.unit-converter"]');
+  await expect(card.getByTestId('plugin-state')).toHaveText('Enabled');
+  const command = card.locator('[data-command="convert"]');
+  await command.getByTestId('command-input').fill('convert 5 km to miles');
+  await command.getByTestId('command-run').click();
+  await expect(command.getByTestId('command-output')).toHaveText('5 km = 3.1069 mi');
+  await expect(card.getByTestId('plugin-stats')).toContainText('1 calls · 0 errors');
+
+  await card.getByRole('switch', { name: 'Enabled' }).click();
+  await expect(card.getByTestId('plugin-state')).toHaveText('Disabled');
+  await expect(card.locator('[data-command="convert"]')).toHaveCount(0);
+});
+
+test('a package whose wasm does not match its hash is refused with the reason', async () => {
+  const bad = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-e2e-badplugin-'));
+  const dist = path.join(root, 'plugins', 'unit-converter', 'dist');
+  fs.copyFileSync(path.join(dist, 'nook-plugin.json'), path.join(bad, 'nook-plugin.json'));
+  const wasm = fs.readFileSync(path.join(dist, 'plugin.wasm'));
+  wasm[wasm.length - 1]! ^= 0xff;
+  fs.writeFileSync(path.join(bad, 'plugin.wasm'), wasm);
+  try {
+    const page = await context.newPage();
+    await page.goto(`${host.url}/#/plugins`);
+    await page.getByTestId('plugin-path').fill(bad);
+    await page.getByTestId('plugin-inspect').click();
+    await expect(page.getByText(/the package was changed after it was built/)).toBeVisible();
+    await expect(page.getByTestId('plugin-approval')).toHaveCount(0);
+  } finally {
+    fs.rmSync(bad, { recursive: true, force: true });
+  }
+});
