@@ -9,7 +9,17 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 
 export default tseslint.config(
   {
-    ignores: ['out/**', 'dist/**', 'node_modules/**', 'models/**', 'test-results/**', 'playwright-report/**', 'plugins/**/build/**', 'plugins/**/*.ts', 'test/fixtures/plugins/**/*.ts'],
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'models/**',
+      'test-results/**',
+      'playwright-report/**',
+      'plugins/**/build/**',
+      'plugins/**/*.ts',
+      'test/fixtures/plugins/**/*.ts',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -20,7 +30,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/main/**/*.ts', 'src/preload/**/*.ts', 'scripts/**/*.{ts,mjs,js}', 'test/**/*.ts', 'bench/**/*.ts', '*.{js,ts,mjs}'],
+    files: [
+      'src/main/**/*.ts',
+      'src/preload/**/*.ts',
+      'scripts/**/*.{ts,mjs,js}',
+      'test/**/*.ts',
+      'bench/**/*.ts',
+      '*.{js,ts,mjs}',
+    ],
     languageOptions: { globals: { ...globals.node } },
   },
   {
@@ -40,20 +57,35 @@ export default tseslint.config(
             name,
             message: 'src/shared is plain TypeScript: no Node, Electron or DOM imports.',
           })),
-          patterns: [{ group: ['**/main/**', '**/renderer/**', '**/preload/**'], message: 'src/shared imports only src/shared.' }],
+          patterns: [
+            {
+              group: ['**/main/**', '**/renderer/**', '**/preload/**'],
+              message: 'src/shared imports only src/shared.',
+            },
+          ],
         },
       ],
     },
     languageOptions: { globals: {} },
   },
   {
-    files: ['src/main/services/**/*.ts', 'src/main/rpc/**/*.ts', 'src/main/host/**/*.ts', 'src/main/workers/**/*.ts'],
+    files: [
+      'src/main/services/**/*.ts',
+      'src/main/rpc/**/*.ts',
+      'src/main/host/**/*.ts',
+      'src/main/workers/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           paths: [{ name: 'electron', message: 'Services run in plain Node: never import electron here.' }],
-          patterns: [{ group: ['**/app/**', '**/ipc/**', '!**/shared/ipc/**', '**/renderer/**'], message: 'Services do not depend on the Electron shell or the renderer.' }],
+          patterns: [
+            {
+              group: ['**/app/**', '**/ipc/**', '!**/shared/ipc/**', '**/renderer/**'],
+              message: 'Services do not depend on the Electron shell or the renderer.',
+            },
+          ],
         },
       ],
     },
@@ -64,8 +96,16 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [...nodeBuiltins, 'electron'].map((name) => ({ name, message: 'The renderer is a browser page.' })),
-          patterns: [{ group: ['**/main/**', '**/preload/**'], message: 'The renderer talks to main only through src/renderer/src/api.' }],
+          paths: [...nodeBuiltins, 'electron'].map((name) => ({
+            name,
+            message: 'The renderer is a browser page.',
+          })),
+          patterns: [
+            {
+              group: ['**/main/**', '**/preload/**'],
+              message: 'The renderer talks to main only through src/renderer/src/api.',
+            },
+          ],
         },
       ],
     },

@@ -19,7 +19,9 @@ if (unit) {
   totals.passed += unit.numPassedTests ?? 0;
   totals.failed += unit.numFailedTests ?? 0;
   totals.skipped += skipped;
-  lines.push(`unit+integration (vitest): ${unit.numPassedTests} passed, ${unit.numFailedTests} failed, ${skipped} skipped`);
+  lines.push(
+    `unit+integration (vitest): ${unit.numPassedTests} passed, ${unit.numFailedTests} failed, ${skipped} skipped`,
+  );
 } else {
   lines.push('unit+integration (vitest): no report (did the run reach vitest?)');
 }
@@ -29,7 +31,9 @@ if (e2e?.stats) {
   totals.passed += (s.expected ?? 0) + (s.flaky ?? 0);
   totals.failed += s.unexpected ?? 0;
   totals.skipped += s.skipped ?? 0;
-  lines.push(`browser e2e (playwright): ${(s.expected ?? 0) + (s.flaky ?? 0)} passed, ${s.unexpected ?? 0} failed, ${s.skipped ?? 0} skipped`);
+  lines.push(
+    `browser e2e (playwright): ${(s.expected ?? 0) + (s.flaky ?? 0)} passed, ${s.unexpected ?? 0} failed, ${s.skipped ?? 0} skipped`,
+  );
 } else {
   lines.push('browser e2e (playwright): no report (did the run reach playwright?)');
 }

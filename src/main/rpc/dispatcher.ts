@@ -60,7 +60,10 @@ export function createDispatcher(handlers: Handlers, log?: DispatchLogger): Disp
         const value = await handler(parsed.data as never, ctx);
         const checked = def.output.safeParse(value);
         if (!checked.success) {
-          log?.error({ route, issues: checked.error.issues.slice(0, 3) }, 'handler returned output outside the contract');
+          log?.error(
+            { route, issues: checked.error.issues.slice(0, 3) },
+            'handler returned output outside the contract',
+          );
           return err('INTERNAL', `${route} produced an invalid result`);
         }
         return ok(checked.data);
