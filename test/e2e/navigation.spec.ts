@@ -1,7 +1,7 @@
 import { test, expect } from './support/fixtures';
 
 const VIEWS = [
-  { id: 'ask', label: 'Ask', heading: 'Ask', says: /questions and Nook’s answers will appear here/ },
+  { id: 'ask', label: 'Ask', heading: 'Ask', says: /Answers cite the passages they come from/ },
   {
     id: 'library',
     label: 'Library',

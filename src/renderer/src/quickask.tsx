@@ -7,15 +7,20 @@ import { useFileDrop } from './hooks/useFileDrop';
 import { startIngestSync, useIngestStore, visibleJobs, isFinished } from './stores/useIngestStore';
 import './features/library/library.css';
 import { applyTheme, type ThemeSetting } from './theme';
+import { AnswerText, Sources } from './features/ask/AnswerText';
+import { useAnswers } from './features/ask/useAnswers';
 import './styles.css';
+import './features/ask/ask.css';
 
 /**
- * The quick-ask window: one input. The assistant arrives later, so for now it says what it will do
- * and answers nothing. Esc closes (the Electron shell turns close into hide, and hides it on blur).
+ * The quick-ask window: one input; Enter asks, the answer streams below with its citations.
+ * Esc closes (the Electron shell turns close into hide, and hides it on blur).
  */
 function QuickAsk() {
   const [theme, setTheme] = useState<ThemeSetting>('system');
-  const [submitted, setSubmitted] = useState(false);
+  const { answers, ask, stop, reset } = useAnswers();
+  const [error, setError] = useState<string | null>(null);
+  const answer = answers.at(-1);
 
   useEffect(() => {
     void invoke('settings.get', {}).then((r) => {
@@ -48,7 +53,12 @@ function QuickAsk() {
   });
 
   const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
-    if (e.key === 'Enter' && e.currentTarget.value.trim() !== '') setSubmitted(true);
+    const q = e.currentTarget.value.trim();
+    if (e.key !== 'Enter' || q === '' || answer?.status === 'streaming') return;
+    reset();
+    setError(null);
+    // A follow-up continues the same conversation.
+    void ask(q, answer?.conversationId).then((r) => typeof r === 'string' && setError(r));
   };
 
   return (
@@ -63,15 +73,29 @@ function QuickAsk() {
           placeholder="Ask Nook about your documents…"
           spellCheck={false}
           onKeyDown={onKeyDown}
-          onChange={() => setSubmitted(false)}
         />
         <kbd className="quickask__esc">Esc</kbd>
       </div>
-      <p className="quickask__hint" id="quickask-hint" role="status">
-        {submitted
-          ? 'Not answered: the assistant is not part of Nook yet. It arrives in a coming update.'
-          : 'Answers from your own documents will appear here once the assistant arrives. Esc closes this window.'}
-      </p>
+      {answer ? (
+        <section className="quickask__answer" aria-live="polite" data-testid="quickask-answer">
+          {answer.notice ? <p className="answer__notice">{answer.notice}</p> : null}
+          <AnswerText text={answer.content || '…'} citations={answer.citations} onError={setError} />
+          <Sources citations={answer.citations} />
+          <div className="quickask__actions">
+            {answer.status === 'streaming' ? (
+              <button type="button" className="button" onClick={() => stop(answer.messageId)}>
+                Stop
+              </button>
+            ) : (
+              <span>{answer.provider ? `Answered by ${answer.provider}` : ''}</span>
+            )}
+          </div>
+        </section>
+      ) : (
+        <p className="quickask__hint" id="quickask-hint" role="status">
+          {error ?? 'Ask about your documents and press Enter. Esc closes this window.'}
+        </p>
+      )}
       {importing ? (
         <p className="quickask__import" aria-live="polite" data-testid="quickask-import">
           {importing}
