@@ -15,6 +15,8 @@ import { tempDir, testLogger } from '../helpers/tmp';
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const HOSTILE_WASM = path.join(REPO, 'test/fixtures/plugins/hostile/dist/index.wasm');
 export const WASI_WASM = path.join(REPO, 'test/fixtures/plugins/hostile/dist/wasi.wasm');
+export const START_TRAP_WASM = path.join(REPO, 'test/fixtures/plugins/hostile/dist/startTrap.wasm');
+export const START_LOOP_WASM = path.join(REPO, 'test/fixtures/plugins/hostile/dist/startLoop.wasm');
 export const sampleDist = (name: string) => path.join(REPO, 'plugins', name, 'dist');
 
 /** Runs `scripts/buildPlugins.mjs --all --zip` (a no-op when nothing changed). */

@@ -7,7 +7,16 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOSTILE_WASM, WASI_WASM, buildPlugins, openHarness, writePackage, type Harness } from './helpers';
+import {
+  HOSTILE_WASM,
+  START_LOOP_WASM,
+  START_TRAP_WASM,
+  WASI_WASM,
+  buildPlugins,
+  openHarness,
+  writePackage,
+  type Harness,
+} from './helpers';
 
 let h: Harness;
 let server: http.Server;
@@ -237,5 +246,22 @@ describe('plugin sandbox', () => {
     expect((await h.service.run('t.kv', 'usekv', '')).output).toBe('stored');
     expect(h.service.store.kvGet('t.kv', 'k')).toBe('v');
     expect(h.service.store.kvGet('t.nokv', 'k')).toBeNull();
+  });
+
+  it('refuses a module that traps or never finishes while starting, without taking Nook down', async () => {
+    const trap = writePackage(h.dir, START_TRAP_WASM, { id: 't.starttrap', ...commands('echo') });
+    await expect(h.service.inspect(trap)).rejects.toThrow(/fails while starting/);
+    await expect(h.service.install(trap, [])).rejects.toThrow(/fails while starting/);
+    const loop = writePackage(h.dir, START_LOOP_WASM, {
+      id: 't.startloop',
+      limits: { timeoutMs: 500, memoryMb: 16 },
+      ...commands('echo'),
+    });
+    const t0 = performance.now();
+    await expect(h.service.inspect(loop)).rejects.toThrow(/did not finish starting within 500 ms/);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    // Nook (this process) is still here and other plugins still answer.
+    await install('t.after', commands('echo'));
+    expect((await h.service.run('t.after', 'echo', 'alive')).output).toBe('echo:alive');
   });
 });

@@ -27,7 +27,7 @@ import type { Database } from '../storage/database';
 import type { Logger } from '../logging/logger';
 import { PluginStore, type PluginRow } from './pluginStore';
 import { readPluginPackage, sha256, MANIFEST_FILE } from './pluginPackage';
-import { limitMemory, mbToPages } from './wasmLimits';
+import { limitMemory, mbToPages, preflightStart } from './wasmLimits';
 import { PluginCallError, PluginRuntime } from './pluginRuntime';
 import { createHostFunctions, HOST_FUNCTIONS, type HostPorts } from './hostFunctions';
 import { Scheduler } from './scheduler';
@@ -170,6 +170,7 @@ export class PluginService implements Disposable {
     try {
       await checkModule(pkg.wasm, pkg.manifest.permissions);
       const m = pkg.manifest;
+      await preflightStart(limitMemory(pkg.wasm, mbToPages(m.limits.memoryMb)).bytes, m.limits.timeoutMs);
       return {
         manifest: {
           id: m.id,
@@ -216,6 +217,7 @@ export class PluginService implements Disposable {
           `The plugin does not ask for ${extra.join(', ')}; nothing to approve.`,
         );
       await checkModule(pkg.wasm, approvedPermissions);
+      await preflightStart(limitMemory(pkg.wasm, mbToPages(m.limits.memoryMb)).bytes, m.limits.timeoutMs);
       return await this.exclusive(m.id, async () => {
         await this.deactivate(m.id);
         const dir = this.dir(m.id);
@@ -286,6 +288,7 @@ export class PluginService implements Disposable {
         );
       await checkModule(bytes, row.permissions);
       const limited = limitMemory(bytes, mbToPages(m.limits.memoryMb));
+      await preflightStart(limited.bytes, m.limits.timeoutMs);
       const loaded: Loaded = {
         runtime: null as unknown as PluginRuntime,
         disposables: [],

@@ -4,6 +4,7 @@
  * beyond it and the plugin traps), and a module that imports its memory or asks for more than the
  * limit up front is refused. Binary format: webassembly.github.io/spec/core/binary/modules.html
  */
+import { Worker } from 'node:worker_threads';
 import { AppError } from '../../../shared/ipc/result';
 
 export const WASM_PAGE_BYTES = 64 * 1024;
@@ -139,4 +140,58 @@ function checkImports(section: Uint8Array): void {
 
 export function mbToPages(mb: number): number {
   return Math.max(1, Math.floor((mb * 2 ** 20) / WASM_PAGE_BYTES));
+}
+
+/**
+ * Instantiates the module once in a throwaway worker with stub imports, so its start function (an
+ * AssemblyScript module's top-level code) runs where it can do no harm. Extism instantiates in its
+ * own worker without an error listener: a start function that traps there would take the whole
+ * process down, and one that never returns would leave a spinning thread and a load that never ends.
+ * Refuses the module with the reason; a module has to finish starting within `timeoutMs`.
+ */
+export async function preflightStart(wasm: Uint8Array, timeoutMs: number): Promise<void> {
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const mod = new WebAssembly.Module(workerData.wasm);
+    const imports = {};
+    for (const i of WebAssembly.Module.imports(mod)) {
+      if (i.kind !== 'function') continue;
+      (imports[i.module] ??= {})[i.name] = () => {
+        throw new Error('it calls ' + i.module + ' ' + i.name + ' while starting');
+      };
+    }
+    new WebAssembly.Instance(mod, imports);
+    parentPort.postMessage('started');
+  `;
+  const worker = new Worker(code, {
+    eval: true,
+    workerData: { wasm },
+    execArgv: [],
+    env: {},
+    stdout: true,
+    stderr: true,
+    resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(new AppError('INVALID_INPUT', `The plugin did not finish starting within ${timeoutMs} ms.`)),
+        timeoutMs,
+      );
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        reject(new AppError('INVALID_INPUT', `The plugin fails while starting: ${why}`));
+      };
+      worker.once('message', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      worker.once('error', (e) => fail(e.message));
+      worker.once('exit', (c) => fail(`its worker exited (code ${c})`));
+    });
+  } finally {
+    worker.removeAllListeners('exit');
+    await worker.terminate();
+  }
 }
