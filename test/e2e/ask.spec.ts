@@ -148,3 +148,44 @@ test('quick-ask: Enter streams a cited answer with a working citation link', asy
   await expectOpensDocument(link, 'passenger ferry');
   await page.close();
 });
+
+test('Settings: providers are added (key write-only), tested, ordered and removed; memory is edited and forgotten', async () => {
+  const page = await context.newPage();
+  await page.goto(`${host.url}/#/ask`);
+  const box = page.getByRole('textbox', { name: 'Your question' });
+  await box.fill('remember that my bike lock code is 2718');
+  await box.press('Enter');
+  await expect(page.getByTestId('answer').last()).toContainText('I will remember');
+
+  await page.goto(`${host.url}/#/settings`);
+  const providers = page.getByRole('region', { name: 'Providers' });
+  await expect(providers.getByTestId('provider-row')).toHaveCount(1);
+  await providers.getByRole('textbox', { name: 'Provider name' }).fill('LM Studio');
+  await providers.getByRole('textbox', { name: 'Base URL' }).fill('http://127.0.0.1:9/v1');
+  await providers.getByRole('textbox', { name: 'Model' }).fill('qwen');
+  await providers.getByLabel('API key (optional)').fill('sk-e2e-never-shown-31337');
+  await providers.getByRole('button', { name: 'Add' }).click();
+  const rows = providers.getByTestId('provider-row');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(1)).toContainText('LM Studio');
+  await expect(rows.nth(1)).toContainText('key stored');
+  expect(await page.content()).not.toContain('sk-e2e-never-shown-31337');
+  await providers.getByRole('button', { name: 'Move LM Studio up' }).click();
+  await expect(rows.nth(0)).toContainText('LM Studio');
+  await rows.nth(0).getByRole('button', { name: 'Test' }).click();
+  await expect(page.getByText('LM Studio is unavailable.')).toBeVisible();
+  await rows.nth(0).getByRole('button', { name: 'Remove' }).click();
+  await expect(rows).toHaveCount(1);
+
+  const memory = page.getByRole('region', { name: 'Memory' });
+  const row = memory.getByTestId('memory-row').filter({ hasText: 'bike lock' });
+  await expect(row).toContainText('my bike lock code is 2718');
+  await row.getByRole('button', { name: 'Edit' }).click();
+  await memory.getByRole('textbox', { name: 'Edit the fact' }).fill('my bike lock code is 2719');
+  await memory.getByRole('button', { name: 'Save' }).click();
+  const edited = memory.getByTestId('memory-row').filter({ hasText: 'bike lock' });
+  await expect(edited).toContainText('2719');
+  await edited.getByRole('button', { name: 'Forget' }).click();
+  await expect(memory.getByTestId('memory-row').filter({ hasText: 'bike lock' })).toHaveCount(0);
+  await page.close();
+});

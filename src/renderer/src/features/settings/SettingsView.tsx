@@ -6,6 +6,9 @@ import { DiagnosticsPanel } from './DiagnosticsPanel';
 import { AppearanceSection, GeneralSection, LoggingSection, PrivacySection } from './GeneralSections';
 import { HotkeysSection } from './HotkeysSection';
 import { ModelsScreen } from '../models/ModelsScreen';
+import { MemorySection } from './MemorySection';
+import { ProvidersSection } from './ProvidersSection';
+import '../ask/ask.css';
 
 export function SettingsView() {
   const settings = useSettingsStore((s) => s.settings);
@@ -46,6 +49,8 @@ export function SettingsView() {
           <HotkeysSection settings={settings} desktop={desktop} />
           <PrivacySection settings={settings} />
           <ApiKeysSection cloudAllowed={settings.privacy.allowCloudProviders} />
+          <ProvidersSection cloudAllowed={settings.privacy.allowCloudProviders} />
+          <MemorySection />
           <ModelsScreen />
           <LoggingSection settings={settings} />
           <DiagnosticsPanel />
