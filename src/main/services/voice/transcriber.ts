@@ -186,8 +186,7 @@ export async function transcribeFile(
           for (let i = 0; i < frames.length; i++) await take(endpointer.push(frames[i]!, probs[i]!));
         }
         decodedSec += chunk.length / SAMPLE_RATE;
-        if (!pending.length)
-          options.onProgress?.({ doneSec: decodedSec, totalSec: info.durationSec, text: '' });
+        options.onProgress?.({ doneSec: decodedSec, totalSec: info.durationSec, text: '' });
       },
       { chunkSamples: 10 * SAMPLE_RATE, ...(options.signal ? { signal: options.signal } : {}) },
     );
