@@ -226,6 +226,32 @@ describe('module checks', () => {
     await expect(checkModule(Buffer.from('0061736d01000000', 'hex'), [])).rejects.toThrow(
       /does not export its memory/,
     );
+    // Names Extism's worker could not link (a LinkError there has no listener and would end the process).
+    const importing = (mod: string, name: string) => {
+      const enc = (t: string) => [t.length, ...Buffer.from(t)];
+      const imp = [1, ...enc(mod), ...enc(name), 0, 0];
+      const exp = [1, ...enc('memory'), 2, 0];
+      return Buffer.from([
+        ...[0, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
+        ...[1, 4, 1, 0x60, 0, 0],
+        ...[2, imp.length, ...imp],
+        ...[5, 3, 1, 0, 1],
+        ...[7, exp.length, ...exp],
+      ]);
+    };
+    await expect(checkModule(importing('extism:host/env', 'alloc'), [])).resolves.toBeUndefined();
+    await expect(checkModule(importing('extism:host/env', 'nope'), [])).rejects.toThrow(
+      /extism:host\/env nope, which Extism does not provide/,
+    );
+    await expect(checkModule(importing('extism:host/user', 'nope'), [])).rejects.toThrow(
+      /Nook does not provide/,
+    );
+    await expect(
+      checkModule(importing('wasi_snapshot_preview1', 'fd_read'), ['fs']),
+    ).resolves.toBeUndefined();
+    await expect(checkModule(importing('wasi_snapshot_preview1', 'nope'), ['fs'])).rejects.toThrow(
+      /does not exist in WASI preview 1/,
+    );
   });
 });
 

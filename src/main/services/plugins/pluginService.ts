@@ -537,6 +537,41 @@ function textOf(output: string): string {
   return output;
 }
 
+/** The kernel functions Extism's JavaScript runtime links under `extism:host/env`. */
+const EXTISM_KERNEL = new Set([
+  'alloc',
+  'free',
+  'load_u8',
+  'load_u64',
+  'store_u8',
+  'store_u64',
+  'input_offset',
+  'input_length',
+  'input_load_u8',
+  'input_load_u64',
+  'output_set',
+  'error_set',
+  'config_get',
+  'var_get',
+  'var_set',
+  'http_request',
+  'http_status_code',
+  'length',
+  'length_unsafe',
+  'log_warn',
+  'log_info',
+  'log_debug',
+  'log_error',
+]);
+
+let wasiNameSet: Promise<Set<string>> | null = null;
+/** The WASI preview 1 functions Node links (read once from a WASI object that is never started). */
+function wasiNames(): Promise<Set<string>> {
+  return (wasiNameSet ??= import('node:wasi').then(
+    ({ WASI }) => new Set(Object.keys(new WASI({ version: 'preview1', env: {}, args: [] }).wasiImport)),
+  ));
+}
+
 interface WasmApi {
   compile(bytes: Uint8Array): Promise<object>;
   Module: {
@@ -557,11 +592,25 @@ export async function checkModule(wasm: Uint8Array, granted: readonly PluginPerm
       `The wasm file is not a valid WebAssembly module: ${(e as Error).message}`,
     );
   }
+  // Every import must be one Extism's worker can link: an unknown name there is a LinkError thrown
+  // inside Extism's worker, which has no error listener (it would take the process down).
   for (const imp of wasmApi.Module.imports(mod)) {
-    if (imp.module === 'extism:host/env') continue;
+    if (imp.module === 'extism:host/env') {
+      if (imp.kind === 'function' && EXTISM_KERNEL.has(imp.name)) continue;
+      throw new AppError(
+        'INVALID_INPUT',
+        `The plugin imports extism:host/env ${imp.name}, which Extism does not provide.`,
+      );
+    }
     if (imp.module === 'extism:host/user' && imp.name in HOST_FUNCTIONS && imp.kind === 'function') continue;
     if (imp.module === 'wasi_snapshot_preview1') {
-      if (granted.includes('fs')) continue;
+      if (granted.includes('fs')) {
+        if (imp.kind === 'function' && (await wasiNames()).has(imp.name)) continue;
+        throw new AppError(
+          'INVALID_INPUT',
+          `The plugin imports WASI ${imp.name}, which does not exist in WASI preview 1.`,
+        );
+      }
       throw new AppError(
         'INVALID_INPUT',
         `The plugin imports WASI (${imp.name}); Nook links WASI only for plugins granted the fs permission.`,
