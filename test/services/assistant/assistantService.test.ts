@@ -261,3 +261,33 @@ describe('providers and privacy', () => {
     }
   });
 });
+
+describe('facts extracted by the language model (extractFacts chain)', () => {
+  it('stores facts grounded in what the user said and drops invented ones', async () => {
+    const server = await startFaultServer();
+    try {
+      // The endpoint plays the extraction model: one fact the user stated, one it made up.
+      server.answer = ['- I moved to Lisbon in 2021\n', '- I am an astronaut\n'];
+      h = makeHarness(
+        {},
+        {
+          assistant: {
+            providers: [
+              { id: 'llm', kind: 'openai-compatible', name: 'Ollama', baseUrl: server.url, model: 'fault' },
+              { id: 'extractive', kind: 'extractive', name: 'Extractive (no model)' },
+            ],
+            chains: { chat: ['extractive'], extractFacts: ['llm'] },
+          },
+        },
+      );
+      await h.ask('I moved to Lisbon in 2021 for a new job.', undefined, false);
+      expect(server.requests.filter((r) => r.path.endsWith('/chat/completions'))).toHaveLength(1);
+      expect(h.assistant.memory.list().map((m) => m.text)).toEqual(['I moved to Lisbon in 2021']);
+      // Asked again: the same fact is not stored twice.
+      await h.ask('As I said, I moved to Lisbon in 2021.', undefined, false);
+      expect(h.assistant.memory.list()).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -379,6 +379,12 @@ export class AssistantService implements Disposable {
     return { conversationId, userMessageId, messageId };
   }
 
+  /** Background work that `idle()` and `dispose()` wait for. */
+  private track(p: Promise<unknown>): void {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
   stop(messageId: number): { stopped: boolean } {
     const ac = this.running.get(messageId);
     if (!ac) return { stopped: false };
@@ -508,7 +514,11 @@ export class AssistantService implements Disposable {
       error: null,
     });
     if (result.status === 'done' && this.cfg().llmMemoryExtraction && /\b(I|my|me|I'm)\b/i.test(text))
-      void this.extractFacts(text, conversationId).catch(() => undefined);
+      this.track(
+        this.extractFacts(text, conversationId).catch((e: unknown) =>
+          this.o.log.warn({ err: e }, 'fact extraction failed'),
+        ),
+      );
   }
 
   /** Facts about the user by the language model (the extractFacts chain; none without a model). */
@@ -537,8 +547,8 @@ export class AssistantService implements Disposable {
       const fact = line.replace(/^\s*[-*•]\s*/, '').trim();
       if (!fact || /^none\b/i.test(fact) || fact.length > 200) continue;
       // Keep only facts grounded in what the user said (a small model may invent).
-      const words = fact.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-      const shared = words.filter((w) => w.length > 2 && userWords.has(w)).length;
+      const words = (fact.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length > 2);
+      const shared = words.filter((w) => userWords.has(w)).length;
       if (shared >= Math.max(2, Math.ceil(words.length * 0.6)))
         await this.memory.remember(fact, conversationId);
     }
