@@ -43,6 +43,7 @@ export function AskView() {
   const [current, setCurrent] = useState<number | undefined>();
   const [history, setHistory] = useState<Turn[]>([]);
   const [text, setText] = useState('');
+  const [grounded, setGrounded] = useState(true);
   const { answers, ask, stop, reset, streaming } = useAnswers();
   const bottom = useRef<HTMLDivElement>(null);
 
@@ -76,7 +77,7 @@ export function AskView() {
     const q = text.trim();
     if (!q || streaming) return;
     setText('');
-    const a = await ask(q, current);
+    const a = await ask(q, current, grounded);
     if (typeof a === 'string') push({ level: 'error', message: a });
     else if (current === undefined) setCurrent(a.conversationId);
   };
@@ -179,6 +180,10 @@ export function AskView() {
               value={text}
               onChange={(e) => setText(e.target.value)}
             />
+            <label className="ask__grounded" title="Off: chat freely, without searching your Library">
+              <input type="checkbox" checked={grounded} onChange={(e) => setGrounded(e.target.checked)} />
+              From my documents
+            </label>
             <button type="submit" className="button button--primary" disabled={!text.trim() || streaming}>
               Ask
             </button>

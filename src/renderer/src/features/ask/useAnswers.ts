@@ -22,7 +22,7 @@ export interface LiveAnswer {
 
 export function useAnswers(): {
   answers: LiveAnswer[];
-  ask(text: string, conversationId?: number): Promise<LiveAnswer | string>;
+  ask(text: string, conversationId?: number, grounded?: boolean): Promise<LiveAnswer | string>;
   stop(messageId: number): void;
   reset(): void;
   streaming: boolean;
@@ -73,8 +73,12 @@ export function useAnswers(): {
     };
   }, []);
 
-  const ask = useCallback(async (text: string, conversationId?: number) => {
-    const r = await invoke('assistant.ask', { text, ...(conversationId ? { conversationId } : {}) });
+  const ask = useCallback(async (text: string, conversationId?: number, grounded = true) => {
+    const r = await invoke('assistant.ask', {
+      text,
+      grounded,
+      ...(conversationId ? { conversationId } : {}),
+    });
     if (!r.ok) return r.message;
     mine.current.add(r.value.messageId);
     const seen = early.current.get(r.value.messageId);
