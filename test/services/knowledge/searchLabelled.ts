@@ -1,5 +1,5 @@
 /**
- * A small labelled retrieval set for hybrid search: 26 short documents and 19 queries with graded
+ * A small labelled retrieval set for hybrid search: 26 short documents and 27 queries with graded
  * relevance (2 = the answer, 1 = related). Three kinds of query:
  * - exact tokens (error codes, part numbers, ticket ids): BM25 finds them, embeddings blur them;
  * - paraphrases that share no content word with their document: only the vector leg finds them;
@@ -75,6 +75,10 @@ export const LABELLED_QUERIES: LabelledQuery[] = [
   { query: 'PO-88213', kind: 'exact', relevant: { 'invoice-policy.txt': 2 } },
   { query: 'J-220', kind: 'exact', relevant: { 'printer-jam.txt': 2 } },
   { query: 'KST-19', kind: 'exact', relevant: { 'meeting-notes.md': 2 } },
+  { query: 'E-4021', kind: 'exact', relevant: { 'pump-errors-outlet.md': 2 } },
+  { query: 'INC-5513', kind: 'exact', relevant: { 'security-incident-2.txt': 2 } },
+  { query: 'J-202', kind: 'exact', relevant: { 'printer-jam-front.txt': 2 } },
+  { query: 'PO-88231', kind: 'exact', relevant: { 'invoice-policy-2019.txt': 2 } },
   {
     query: 'my vehicle refuses to ignite when it is icy outside',
     kind: 'paraphrase',
@@ -116,6 +120,27 @@ export const LABELLED_QUERIES: LabelledQuery[] = [
     query: 'payment terms for order PO-88231',
     kind: 'mixed',
     relevant: { 'invoice-policy-2019.txt': 2, 'invoice-policy.txt': 1 },
+  },
+  // Versions of the same document that differ in one fact: the words decide, not the topic.
+  {
+    query: 'invoices paid within thirty days',
+    kind: 'mixed',
+    relevant: { 'invoice-policy.txt': 2, 'invoice-policy-2019.txt': 1 },
+  },
+  {
+    query: 'Kestrel launch moved to April',
+    kind: 'mixed',
+    relevant: { 'meeting-notes.md': 2, 'meeting-notes-feb.md': 1 },
+  },
+  {
+    query: 'paper jam, open the rear tray',
+    kind: 'mixed',
+    relevant: { 'printer-jam.txt': 2, 'printer-jam-front.txt': 1 },
+  },
+  {
+    query: 'phishing with a fake payroll page',
+    kind: 'mixed',
+    relevant: { 'security-incident-2.txt': 2, 'security-incident.txt': 1 },
   },
   {
     query: 'who was phished in INC-5513',

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   highlightTerms,
   markedToSpans,
-  matchedGroups,
   reciprocalRankFusion,
   toFtsQuery,
 } from '../../../src/main/services/knowledge/query';
@@ -49,12 +48,5 @@ describe('query handling for hybrid search', () => {
     expect(cut[0]!.text.startsWith('…')).toBe(true);
     expect(cut.some((s) => s.mark && s.text === 'lighthouse')).toBe(true);
     expect(cut.map((s) => s.text).join('').length).toBeLessThan(130);
-  });
-
-  it('counts how many query alternatives a text covers (minimum should match)', () => {
-    const { groups } = toFtsQuery('teach a young hound to obey');
-    expect(matchedGroups('Aphids cluster on young shoots of beans.', groups)).toBe(1);
-    expect(matchedGroups('Teaching a young hound takes patience.', groups)).toBe(3);
-    expect(matchedGroups('Error E-4012 again', toFtsQuery('E-4012').groups)).toBe(1);
   });
 });

@@ -34,7 +34,7 @@ import type { Database } from '../storage/database';
 import type { VectorFilter, VectorIndex } from '../vectors/vectorIndex';
 import { normalizeFolder } from '../vectors/vectorIndex';
 import { extensionFormat } from './parsers/sniff';
-import { highlightTerms, markedToSpans, matchedGroups, reciprocalRankFusion, toFtsQuery } from './query';
+import { highlightTerms, markedToSpans, reciprocalRankFusion, toFtsQuery } from './query';
 import {
   KnowledgeStore,
   toJob,
@@ -971,17 +971,6 @@ export class KnowledgeService implements Disposable {
     if (q.mode !== 'vector') {
       if (parsed.fts) keyword = this.keywordLeg(parsed.fts, filters, legK);
       else notes.push('The query has no searchable words for the keyword leg.');
-    }
-    if (q.mode === 'hybrid' && parsed.groups.length >= 3 && keyword.length > 0) {
-      // Minimum should match (2 of 3+ alternatives) before a keyword hit may join the fusion.
-      const texts = new Map(
-        (
-          this.db
-            .prepare('SELECT id, text FROM chunks WHERE id IN (SELECT value FROM json_each(?))')
-            .all(JSON.stringify(keyword.map((h) => h.id))) as Array<{ id: number; text: string }>
-        ).map((r) => [r.id, r.text]),
-      );
-      keyword = keyword.filter((h) => matchedGroups(texts.get(h.id) ?? '', parsed.groups) >= 2);
     }
     const keywordMs = performance.now() - tk;
     let vector = await vectorHits;

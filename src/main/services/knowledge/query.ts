@@ -60,24 +60,6 @@ export function toFtsQuery(input: string): ParsedQuery {
   return { fts: parts.join(' OR '), terms, groups };
 }
 
-/**
- * How many of the query's alternatives occur in `text` (a group counts when all its words do, each
- * matched by a stem-like prefix as in highlighting). Used as a "minimum should match" for the keyword
- * leg in hybrid mode: a chunk that shares one incidental word with a long question is weak evidence
- * and must not outvote the vector leg.
- */
-export function matchedGroups(text: string, groups: readonly string[][]): number {
-  const words = new Set((text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).map((w) => stem(w)));
-  let n = 0;
-  for (const g of groups) if (g.every((w) => words.has(stem(w)))) n++;
-  return n;
-}
-
-/** A crude stem: long words are compared on their first letters (enough for the coverage check). */
-function stem(w: string): string {
-  return w.length > 5 ? w.slice(0, Math.max(4, w.length - 3)) : w;
-}
-
 function quote(s: string): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
