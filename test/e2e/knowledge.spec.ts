@@ -117,8 +117,8 @@ test('three files dropped on the window are uploaded and indexed, with live prog
       : `OFF: no embedding model under ${MODELS_DIR} (run npm run models:fetch -- --set test); keyword leg only`,
   });
   const page = await context.newPage();
-  // Dropped on the Ask view: every view of the main window takes files.
-  await page.goto(`${host.url}/#/ask`);
+  // Dropped on the Briefing view: every view of the main window takes files.
+  await page.goto(`${host.url}/#/briefing`);
   await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
 
   // Record every title the import panel shows, to see progress happen (not only its end).
@@ -203,7 +203,7 @@ test('search finds an exact token and a paraphrase, and a citation opens the pas
   test.skip(!HAS_MODEL, `no embedding model under ${MODELS_DIR}: nothing could be indexed`);
   test.setTimeout(60_000);
   const page = await context.newPage();
-  await page.goto(`${host.url}/#/ask`);
+  await page.goto(`${host.url}/#/settings`);
   // Ctrl+K from any view goes to the Library's search box.
   await page.keyboard.press('Control+k');
   const box = page.getByRole('searchbox', { name: 'Search your documents' });
@@ -296,6 +296,35 @@ test('delete with Undo, open the original, and a file dropped on quick ask is im
   await again.close();
   await expect(table.getByTestId('doc-row')).toHaveCount(4);
   await expect(table.getByTestId('doc-row').filter({ hasText: 'shopping.md' })).toBeVisible();
+  // This window watched it too: the unchanged file was a no-op, the new one was indexed.
+  const panel = page.getByTestId('import-panel');
+  await expect(panel.getByTestId('import-row').filter({ hasText: 'pump-incident.md' })).toContainText(
+    'Unchanged',
+  );
+  await expect(panel.getByTestId('import-row').filter({ hasText: 'shopping.md' })).toContainText('Indexed');
+  await panel.getByRole('button', { name: 'Close the import panel' }).click();
+
+  // A changed file dropped again replaces its chunks: the new words are found, the old ones are gone.
+  await dropFiles(page, 'app-drop-target', [
+    { name: 'garden.txt', type: 'text/plain', text: 'Cucumbers climb trellises and want rich, moist soil.' },
+  ]);
+  await expect(panel.getByRole('heading')).toHaveText('Import finished: 1 of 1 file', { timeout: 60_000 });
+  await expect(table.getByTestId('doc-row')).toHaveCount(4);
+  const box = page.getByRole('searchbox', { name: 'Search your documents' });
+  await box.fill('trellises');
+  await page.getByRole('radio', { name: 'Exact words' }).check();
+  await expect(page.getByTestId('search-hit').first().getByTestId('citation')).toContainText('garden.txt');
+  await box.fill('seedlings');
+  await expect(page.getByTestId('search-meta')).toContainText('0 passages for “seedlings”');
+
+  // Re-index from the Library: the document goes through the queue again.
+  await box.fill('');
+  await table.getByRole('checkbox', { name: 'Select shopping.md' }).check();
+  await page.getByRole('toolbar', { name: 'Documents' }).getByRole('button', { name: 'Re-index' }).click();
+  await expect(page.getByTestId('toast').filter({ hasText: 'Re-indexing 1 document' })).toBeVisible();
+  await expect(panel.getByTestId('import-row').filter({ hasText: 'shopping.md' })).toContainText('Indexed', {
+    timeout: 30_000,
+  });
   await page.close();
 });
 

@@ -56,7 +56,14 @@ export function DocumentPane() {
   const lastOrdinal = shown?.chunks.at(-1)?.ordinal ?? -1;
 
   return (
-    <aside className="doc-pane" aria-label="Document" data-testid="document-pane">
+    <aside
+      className="doc-pane"
+      aria-label="Document"
+      data-testid="document-pane"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') close(null);
+      }}
+    >
       <header className="doc-pane__header">
         <h2 className="doc-pane__title" title={shown?.path}>
           {shown ? (shown.title ?? shown.name) : error ? 'Document not available' : 'Loading…'}
