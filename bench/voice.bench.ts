@@ -17,7 +17,7 @@ import { modelsDir } from '../test/models/modelFiles';
 import { engineModels, fixturesDir, missing, sttPath } from '../test/services/voice/voiceModels';
 import { median, percentile, round, type BenchResult } from './types';
 
-const COMMANDS = 6;
+const COMMANDS = 4;
 
 export async function run(): Promise<BenchResult[]> {
   const out: BenchResult[] = [];
@@ -89,7 +89,7 @@ export async function run(): Promise<BenchResult[]> {
     // Whisper real-time factor on jfk.wav (11 s) in one window.
     const jfk = await decodeFile(path.join(fixturesDir, 'audio/jfk.wav'));
     const times: number[] = [];
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < 1; i++) {
       const t = performance.now();
       await engine.transcribe(jfk, { language: 'en' });
       times.push(performance.now() - t);
@@ -118,7 +118,7 @@ export async function run(): Promise<BenchResult[]> {
     await recognizer.prepare();
     const silenceMs = 600;
     const cmds = makeVoiceCommands()
-      .filter((c, i) => i % 9 === 0)
+      .filter((c, i) => i % 15 === 0)
       .slice(0, COMMANDS);
     const rows: Array<{
       tail: number;

@@ -10,7 +10,7 @@ import { wordErrorRate } from '../../../src/main/services/inference/stt';
 import { decodeFile, SAMPLE_RATE } from '../../../src/main/services/voice/audio';
 import { concat, Endpointer, Framer, type Utterance } from '../../../src/main/services/voice/endpointer';
 import { createLocalEngine, type VoiceEngine } from '../../../src/main/services/voice/engine';
-import { BUILTIN_INTENTS, COMMAND_PROMPT, IntentRecognizer } from '../../../src/main/services/voice/intents';
+import { BUILTIN_INTENTS, IntentRecognizer } from '../../../src/main/services/voice/intents';
 import { transcribePieces } from '../../../src/main/services/voice/transcriber';
 import { makeVoiceCommands, type ExpectedWhen } from '../../fixtures/makeVoiceCommands';
 import { engineModels, fixturesDir, missing, sttPath } from './voiceModels';
@@ -106,8 +106,7 @@ describe.skipIf(!!missing)(
         const texts = await transcribePieces(
           engine,
           utterances.map((u) => ({ samples: u.samples, offsetSec: 0 })),
-          // As the app transcribes commands (VoiceService.runTurn).
-          { language: 'en', prompt: COMMAND_PROMPT },
+          { language: 'en' },
         );
         const recognizer = new IntentRecognizer((t) => engine.embed(t));
         for (const d of BUILTIN_INTENTS) recognizer.register(d);

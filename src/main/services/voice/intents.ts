@@ -41,15 +41,6 @@ export interface IntentResult {
 
 export const FALLBACK_INTENT = 'ask_question';
 
-/**
- * Whisper's initial prompt for spoken commands: the app's own words, so that a short command is
- * decoded toward "briefing" rather than "breathing" (whisper conditions on the prompt as on earlier
- * text). Plugins' examples join it when they register.
- */
-export const COMMAND_PROMPT =
-  'Nook, open settings, the library, the voice screen, plugins, models. Read my briefing. ' +
-  'Remind me to call Anna on Friday at 10. Take a note. Jot down. Find my notes. Stop talking.';
-
 export type EmbedFn = (texts: string[]) => Promise<Float32Array[]>;
 
 export interface RecognizerOptions {

@@ -26,7 +26,7 @@ import { listDevices, MicrophoneCapture, type AudioDevice } from './capture';
 import { concat, Endpointer, Framer, type EndpointEvent, type Utterance } from './endpointer';
 import type { VoiceEngine } from './engine';
 import { VoiceHistory } from './history';
-import { BUILTIN_INTENTS, COMMAND_PROMPT, IntentRecognizer, type IntentDefinition } from './intents';
+import { BUILTIN_INTENTS, IntentRecognizer, type IntentDefinition } from './intents';
 import { transcribeFile, type FileTranscript } from './transcriber';
 import { TextToSpeech, type SpeakResult } from './tts';
 
@@ -291,7 +291,7 @@ export class VoiceService implements Disposable {
     const engine = await this.engine();
     const s = this.o.settings();
     const t0 = performance.now();
-    const r = await engine.transcribe(samples, { language: s.language, prompt: COMMAND_PROMPT });
+    const r = await engine.transcribe(samples, { language: s.language });
     const sttMs = performance.now() - t0;
     const transcript = r.text.trim();
     if (!transcript || /^\[[^\]]*\]$|^\([^)]*\)$/.test(transcript)) {
