@@ -146,6 +146,13 @@ test('quick-ask: Enter streams a cited answer with a working citation link', asy
   const link = answer.getByTestId('citation-link').first();
   await expect(link).toHaveText('[1]');
   await expectOpensDocument(link, 'passenger ferry');
+  // Continue in Nook: the main window opens this conversation in Ask.
+  const main = page.waitForEvent('popup');
+  await page.getByTestId('continue-in-nook').click();
+  const full = await main;
+  await expect(full.getByTestId('answer').first()).toContainText('every half hour');
+  await expect(full.getByTestId('answer').first()).toContainText('When does the ferry to Kerrera leave?');
+  await full.close();
   await page.close();
 });
 

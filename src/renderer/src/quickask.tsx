@@ -87,7 +87,17 @@ function QuickAsk() {
                 Stop
               </button>
             ) : (
-              <span>{answer.provider ? `Answered by ${answer.provider}` : ''}</span>
+              <>
+                <span>{answer.provider ? `Answered by ${answer.provider}` : ''}</span>
+                <a
+                  href={`/?conversation=${answer.conversationId}#/ask`}
+                  target="_blank"
+                  rel="noopener"
+                  data-testid="continue-in-nook"
+                >
+                  Continue in Nook
+                </a>
+              </>
             )}
           </div>
         </section>

@@ -40,7 +40,11 @@ function turnsFrom(messages: readonly Message[]): Turn[] {
 export function AskView() {
   const push = useToastStore((s) => s.push);
   const [conversations, setConversations] = useState<Conversation[]>([]);
-  const [current, setCurrent] = useState<number | undefined>();
+  const [linked] = useState<number | undefined>(() => {
+    const id = Number(new URLSearchParams(location.search).get('conversation'));
+    return Number.isInteger(id) && id > 0 ? id : undefined;
+  });
+  const [current, setCurrent] = useState<number | undefined>(linked);
   const [history, setHistory] = useState<Turn[]>([]);
   const [text, setText] = useState('');
   const [grounded, setGrounded] = useState(true);
@@ -66,6 +70,14 @@ export function AskView() {
     },
     [push, reset],
   );
+
+  // "Continue in Nook" from the quick-ask window opens the main window at ?conversation=<id>.
+  useEffect(() => {
+    if (linked === undefined) return;
+    void invoke('conversations.get', { id: linked }).then(
+      (r) => r.ok && setHistory(turnsFrom(r.value.messages)),
+    );
+  }, [linked]);
 
   // Braces: recent Chromium returns a promise from scrollIntoView, which React would call as a cleanup.
   useEffect(() => {
