@@ -19,8 +19,7 @@ import { createLogger, type Logger } from './services/logging/logger';
 import { SystemService } from './services/system/systemService';
 import { ModelManager, settingsPort } from './services/models/modelManager';
 import { loadManifest } from './services/models/bundledManifest';
-import { EmbeddedIndex } from './services/vectors/embeddedIndex';
-import { VectorService } from './services/vectors/vectorService';
+import { createVectorStack } from './services/vectors';
 import { KnowledgeService } from './services/knowledge/knowledgeService';
 import { KnowledgeWorkerClient } from './services/knowledge/workerClient';
 import { modelManagerSource } from './services/knowledge/modelSource';
@@ -140,9 +139,31 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       warn: (msg: string) => log.warn({}, msg),
       error: (msg: string) => log.error({}, msg),
     };
-    const vectors = store.add(new VectorService({ embedded: new EmbeddedIndex(db), logger: vectorLog }));
-    vectors.start();
+    // Qdrant runs as a sidecar when its binary is found (or a remote Qdrant is configured); SQLite's
+    // embedded index answers whenever Qdrant is missing, down or still catching up.
+    const vectorSettings = settings.get().vectors;
+    const remoteKey = vectorSettings.qdrantUrl
+      ? await secrets.reveal('qdrant.remoteApiKey').catch(() => null)
+      : null;
+    const vectorStack = store.add(
+      createVectorStack({
+        db,
+        dataDir: options.dataDir,
+        secrets,
+        logger: vectorLog,
+        qdrant: {
+          mode: vectorSettings.qdrant,
+          binaryPath: vectorSettings.qdrantBinaryPath,
+          url: vectorSettings.qdrantUrl,
+          apiKey: remoteKey,
+        },
+      }),
+    );
+    const vectors = vectorStack.service;
+    vectorStack.start();
     store.add(system.registerHealth('vectors', () => vectors.health()));
+    store.add(system.registerHealth('sidecar', () => vectors.mirrorHealth()));
+    store.add(vectors.onDidChangeHealth(() => void system.refresh()));
     const knowledgeWorker = new KnowledgeWorkerClient();
     store.add({ dispose: () => knowledgeWorker.dispose() });
     const knowledge = store.add(

@@ -39,9 +39,11 @@ export interface HandlerDeps {
 
 /**
  * Keychain ids the main process keeps for itself (`host.token`, the headless host's installation
- * token): no route may read, test, overwrite or delete them, and `secrets.list` does not show them.
+ * token; `qdrant.apiKey`, the sidecar's generated key): no route may read, test, overwrite or delete
+ * them, and `secrets.list` does not show them. (`qdrant.remoteApiKey`, for a remote Qdrant the user
+ * configures, stays the user's to set.)
  */
-export const RESERVED_SECRET_PREFIXES = ['host.'] as const;
+export const RESERVED_SECRET_PREFIXES = ['host.', 'qdrant.apiKey'] as const;
 
 export function isReservedSecretId(id: string): boolean {
   return RESERVED_SECRET_PREFIXES.some((p) => id.startsWith(p));

@@ -93,6 +93,20 @@ export const SettingsSchema = z.object({
     .prefault({}),
   /** Providers, per-task chains and timeouts of the assistant (keys live in the keychain, never here). */
   assistant: AssistantSettingsSchema.prefault({}),
+  vectors: z
+    .object({
+      /** 'auto' runs the Qdrant sidecar when its binary is found (else the embedded index); 'off' never does. */
+      qdrant: z.enum(['auto', 'off']).default('auto'),
+      /** A Qdrant binary chosen by the user (otherwise QDRANT_BIN, the packaged resources/bin/qdrant, PATH). */
+      qdrantBinaryPath: z.string().trim().min(1).max(4096).nullable().default(null),
+      /** A remote Qdrant for large collections; its API key lives in the keychain as `qdrant.remoteApiKey`. */
+      qdrantUrl: z
+        .url({ protocol: /^https?$/ })
+        .max(2048)
+        .nullable()
+        .default(null),
+    })
+    .prefault({}),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -129,6 +143,7 @@ export const SettingsPatchSchema = z
     models: patchSection(SettingsSchema.shape.models.unwrap()),
     voice: patchSection(SettingsSchema.shape.voice.unwrap()),
     assistant: patchSection(SettingsSchema.shape.assistant.unwrap()),
+    vectors: patchSection(SettingsSchema.shape.vectors.unwrap()),
   })
   .partial()
   .strict();
