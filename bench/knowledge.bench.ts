@@ -194,7 +194,14 @@ async function scifact(
       sums[mode].recall += recall(ranked, qrels.get(q._id)!, 100);
     }
   }
-  const label = { keyword: 'BM25 (FTS5)', vector: 'vectors', hybrid: 'hybrid (RRF)' } as const;
+  // The published numbers and the 0.70 target are for the whole corpus; a subset is an easier task.
+  const full = corpus.length === all.length;
+  const scope = full ? '' : ` [subset: ${corpus.length} of ${all.length} docs]`;
+  const label = {
+    keyword: `BM25 (FTS5)${scope}`,
+    vector: `vectors${scope}`,
+    hybrid: `hybrid (RRF)${scope}`,
+  } as const;
   const published = { keyword: 'published BM25 ~0.665', vector: 'published MiniLM-L6 ~0.645', hybrid: '' };
   for (const mode of ['keyword', 'vector', 'hybrid'] as const) {
     const n = queries.length;
@@ -202,7 +209,7 @@ async function scifact(
       name: `SciFact nDCG@10 ${label[mode]}`,
       value: round(sums[mode]!.ndcg / n, 4),
       unit: '',
-      ...(mode === 'hybrid' ? { target: { min: 0.7 } } : {}),
+      ...(mode === 'hybrid' && full ? { target: { min: 0.7 } } : {}),
       notes: `${n} test queries, ${corpus.length} docs${published[mode] ? `; ${published[mode]}` : ''}`,
     });
     out.push({
