@@ -28,7 +28,8 @@ export async function startHost(
     [SERVE, '--data-dir', dataDir, '--port', '0', '--no-open'],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_ENV: 'production' },
+      // NOOK_MODEL_CACHE is CI's shared download cache for `models:fetch`; a test host must not share it.
+      env: { ...process.env, NODE_ENV: 'production', NOOK_MODEL_CACHE: '' },
     },
   );
   let out = '';
