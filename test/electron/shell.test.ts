@@ -324,10 +324,13 @@ describe('Electron shell (stand-in electron module)', () => {
     fake.state.shortcuts.get('Alt+Q')!();
     expect(quickWindow(fake)!.isVisible()).toBe(false);
 
-    // Push to talk is not silent while voice is not there yet.
+    // Push to talk toggles the voice loop: the window hears about it (listening, or why it cannot).
     const win = mainWindow(fake);
     fake.state.shortcuts.get('Ctrl+Shift+Space')!();
-    expect(JSON.stringify(win.webContents.sent)).toContain('Push to talk');
+    await vi.waitFor(() => expect(JSON.stringify(win.webContents.sent)).toContain('voice.state'), {
+      timeout: 10_000,
+    });
+    await fake.invoke(appFrame, 'voice.cancel', {});
   });
 
   it('reports a taken accelerator (hotkeys.list, notice, hotkeys.changed) and re-registers when the setting changes', async () => {
