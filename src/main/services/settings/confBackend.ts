@@ -1,21 +1,48 @@
-/** Settings in `<dataDir>/settings.json` through `conf`, for plain Node (the headless host, tests). */
+/**
+ * Settings in `<dataDir>/settings.json` through `conf` (plain Node: the headless host, tests) or any
+ * conf-compatible store class: inside Electron the shell passes electron-store, which extends conf, so
+ * both read and write the same file. Schema, defaults and migrations stay in SettingsService; the store
+ * only holds the object. An unreadable file is moved aside before the store can throw on it or wipe it.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import type { SettingsBackend } from './settingsService';
 import { quarantineCorruptSettings, type SettingsRecovery } from './recovery';
 
+export interface StoreLike {
+  store: Record<string, unknown>;
+}
+
+export type StoreCtor = new (options: {
+  cwd: string;
+  name?: string;
+  configName?: string;
+  projectName?: string;
+  accessPropertiesByDotNotation: boolean;
+  clearInvalidConfig: boolean;
+}) => StoreLike;
+
 export class ConfSettingsBackend implements SettingsBackend {
   readonly path: string;
-  private conf: Conf<Record<string, unknown>>;
+  private readonly file: StoreLike;
   private _recovered: SettingsRecovery | null;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, Store: StoreCtor = Conf as unknown as StoreCtor) {
     fs.mkdirSync(dataDir, { recursive: true });
     this.path = path.join(dataDir, 'settings.json');
-    // Before conf reads it: conf throws on invalid JSON.
+    // Before the store reads it: conf throws on invalid JSON.
     this._recovered = quarantineCorruptSettings(this.path);
-    this.conf = this.create();
+    this.file = new Store({
+      cwd: dataDir,
+      // electron-store takes `name`, conf takes `configName`: give both, each ignores the other.
+      name: 'settings',
+      configName: 'settings',
+      projectName: 'nook',
+      // Our own schema and migrations run in SettingsService; the store only keeps the object.
+      accessPropertiesByDotNotation: false,
+      clearInvalidConfig: false,
+    });
   }
 
   get recovered(): SettingsRecovery | null {
@@ -23,26 +50,15 @@ export class ConfSettingsBackend implements SettingsBackend {
   }
 
   read(): unknown | undefined {
-    // The file may have been damaged since start; recover again rather than let conf throw.
+    // The file may have been damaged since start; recover again rather than let the store throw.
     const again = quarantineCorruptSettings(this.path);
     if (again) this._recovered = again;
     if (!fs.existsSync(this.path)) return undefined;
-    const store = this.conf.store;
-    return Object.keys(store).length === 0 ? undefined : store;
+    const value = this.file.store;
+    return Object.keys(value).length === 0 ? undefined : value;
   }
 
   write(value: unknown): void {
-    this.conf.store = value as Record<string, unknown>;
-  }
-
-  private create(): Conf<Record<string, unknown>> {
-    return new Conf<Record<string, unknown>>({
-      cwd: path.dirname(this.path),
-      configName: path.basename(this.path, '.json'),
-      projectName: 'nook',
-      // Our own schema and migrations run in SettingsService; conf only stores the object.
-      accessPropertiesByDotNotation: false,
-      clearInvalidConfig: false,
-    });
+    this.file.store = value as Record<string, unknown>;
   }
 }
