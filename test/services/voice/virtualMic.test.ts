@@ -135,7 +135,9 @@ describe.skipIf(!!missing)(
       { timeout: 600_000 },
       async (ctx) => {
         if (whyNot) ctx.skip(whyNot);
-        const clip = speechWav('Open the settings');
+        // tiny.en hears espeak's "Open the settings" as "Open the savings" every time (direct, no microphone),
+        // while "Open the library" comes through at 140 and 165 wpm.
+        const clip = speechWav('Open the library');
         await voice.start();
         const turn = voice.waitForTurn();
         // The recorder loses up to ~2 s at its start: speak after that.
@@ -148,9 +150,9 @@ describe.skipIf(!!missing)(
           result.interaction?.timings,
         );
         expect(result.noSpeech).toBe(false);
-        expect(result.interaction!.transcript.toLowerCase()).toContain('settings');
-        expect(result.intent).toMatchObject({ intent: 'open_view', entities: { view: 'settings' } });
-        expect(actions).toContainEqual({ kind: 'open_view', data: { view: 'settings' }, reply: '' });
+        expect(result.interaction!.transcript.toLowerCase()).toContain('library');
+        expect(result.intent).toMatchObject({ intent: 'open_view', entities: { view: 'library' } });
+        expect(actions).toContainEqual({ kind: 'open_view', data: { view: 'library' }, reply: '' });
         // The utterance ended by itself (VAD), not by a stop or the no-speech timeout.
         expect(result.interaction!.timings.vadTail).toBeGreaterThanOrEqual(500);
         expect(Date.now() - spokenAt).toBeLessThan(600_000);
