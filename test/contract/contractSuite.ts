@@ -140,6 +140,20 @@ export const VALID_EXAMPLES: Record<RouteName, Example[]> = {
   'plugins.logs': [{ input: { id: 'nope.plugin' }, outcome: 'NOT_FOUND' }],
   'plugins.commands': [{ input: {} }],
   'plugins.briefingSections': [{ input: {} }],
+  // The briefing service is not wired into the core yet.
+  'briefing.generate': [{ input: {}, outcome: 'UNAVAILABLE' }],
+  'briefing.get': [{ input: {}, outcome: 'UNAVAILABLE' }],
+  'briefing.list': [{ input: {}, outcome: 'UNAVAILABLE' }],
+  'briefing.export': [{ input: { id: 999_999 }, outcome: 'UNAVAILABLE' }],
+  'briefing.speak': [{ input: { id: 999_999, play: false }, outcome: 'UNAVAILABLE' }],
+  'reminders.list': [{ input: {}, outcome: 'UNAVAILABLE' }],
+  'reminders.create': [{ input: { text: 'call mum next Tuesday at 9' }, outcome: 'UNAVAILABLE' }],
+  'reminders.parse': [{ input: { text: 'call mum next Tuesday at 9' }, outcome: 'UNAVAILABLE' }],
+  'reminders.update': [{ input: { id: 999_999, title: 'x' }, outcome: 'UNAVAILABLE' }],
+  'reminders.complete': [{ input: { id: 999_999 }, outcome: 'UNAVAILABLE' }],
+  'reminders.snooze': [{ input: { id: 999_999, minutes: 10 }, outcome: 'UNAVAILABLE' }],
+  'reminders.delete': [{ input: { id: 999_999 }, outcome: 'UNAVAILABLE' }],
+  'reminders.restore': [{ input: { id: 999_999 }, outcome: 'UNAVAILABLE' }],
 };
 
 /** Arbitrary valid settings patches (generated from the patch schema's shape). */

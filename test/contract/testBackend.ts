@@ -9,6 +9,7 @@ import { ROUTES } from '../../src/shared/ipc/channels';
 import { createDispatcher, type Dispatcher, type Handlers } from '../../src/main/rpc/dispatcher';
 import { EventBus } from '../../src/main/rpc/eventBus';
 import type { TokenKeychain } from '../../src/main/host/auth';
+import { briefingHandlers } from '../../src/main/rpc/briefingHandlers';
 
 export class MemoryKeychain implements TokenKeychain {
   readonly values = new Map<string, string>();
@@ -160,6 +161,8 @@ export function createTestBackend(): TestBackend {
     'plugins.logs': () => noPlugins(),
     'plugins.commands': () => noPlugins(),
     'plugins.briefingSections': () => noPlugins(),
+    // No briefing service in this backend: its routes answer UNAVAILABLE.
+    ...briefingHandlers(undefined),
   };
   return { dispatcher: createDispatcher(handlers), events, keychain, dispose: async () => undefined };
 }

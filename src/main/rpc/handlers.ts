@@ -11,6 +11,8 @@ import type { KnowledgeService } from '../services/knowledge/knowledgeService';
 import type { AssistantService } from '../services/assistant/assistantService';
 import type { PluginService } from '../services/plugins/pluginService';
 import type { VoiceService } from '../services/voice/voiceService';
+import type { BriefingApi } from '../services/briefing/api';
+import { briefingHandlers } from './briefingHandlers';
 
 /** What only the desktop shell can do (Electron's dialog and shell); absent in the headless host. */
 export interface DesktopShell {
@@ -35,6 +37,8 @@ export interface HandlerDeps {
   plugins?: PluginService;
   /** The voice loop (absent in test backends that do not build it: its routes answer UNAVAILABLE). */
   voice?: VoiceService;
+  /** The daily briefing and reminders (absent in test backends that do not build it: UNAVAILABLE). */
+  briefing?: BriefingApi;
 }
 
 /**
@@ -168,5 +172,6 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'plugins.logs': ({ id, limit }) => pl().logs(id, limit),
     'plugins.commands': () => pl().commands(),
     'plugins.briefingSections': () => pl().briefingSections(),
+    ...briefingHandlers(d.briefing),
   };
 }

@@ -69,6 +69,19 @@ export const ROUTES = [
   'plugins.logs',
   'plugins.commands',
   'plugins.briefingSections',
+  'briefing.generate',
+  'briefing.get',
+  'briefing.list',
+  'briefing.export',
+  'briefing.speak',
+  'reminders.list',
+  'reminders.create',
+  'reminders.parse',
+  'reminders.update',
+  'reminders.complete',
+  'reminders.snooze',
+  'reminders.delete',
+  'reminders.restore',
 ] as const;
 
 export const EVENTS = [
@@ -87,6 +100,9 @@ export const EVENTS = [
   'voice.state',
   'voice.level',
   'voice.action',
+  'briefing.ready',
+  'reminders.due',
+  'reminders.changed',
 ] as const;
 
 export type RouteName = (typeof ROUTES)[number];

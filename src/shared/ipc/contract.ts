@@ -30,6 +30,7 @@ import {
 import { assistantEvents, assistantRoutes } from './assistantRoutes';
 import { pluginRoutes } from './pluginRoutes';
 import { voiceEvents, voiceRoutes } from './voiceRoutes';
+import { briefingEvents, briefingRoutes } from './briefingRoutes';
 
 export interface RouteDef {
   input: z.ZodType;
@@ -253,6 +254,7 @@ export const routes = {
   ...assistantRoutes,
   ...voiceRoutes,
   ...pluginRoutes,
+  ...briefingRoutes,
 } as const satisfies Record<RouteName, RouteDef>;
 
 export const events = {
@@ -266,6 +268,7 @@ export const events = {
   'knowledge.changed': KnowledgeChangedSchema,
   ...assistantEvents,
   ...voiceEvents,
+  ...briefingEvents,
 } as const satisfies Record<EventName, z.ZodType>;
 
 // Compile-time check: the contract declares exactly the names in channels.ts, no more.

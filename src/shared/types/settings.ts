@@ -107,6 +107,21 @@ export const SettingsSchema = z.object({
         .default(null),
     })
     .prefault({}),
+  briefing: z
+    .object({
+      /** Build the daily briefing on schedule (and catch up on a missed one at the next start). */
+      enabled: z.boolean().default(true),
+      /** Local time of day, 24-hour 'HH:MM'. */
+      time: z
+        .string()
+        .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'A time is written HH:MM (24-hour)')
+        .default('07:30'),
+      /** Weekdays it runs on: 0 = Sunday ... 6 = Saturday. */
+      days: z.array(z.number().int().min(0).max(6)).max(7).default([0, 1, 2, 3, 4, 5, 6]),
+      /** Read the briefing aloud when it is ready. */
+      speakWhenReady: z.boolean().default(false),
+    })
+    .prefault({}),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -144,6 +159,7 @@ export const SettingsPatchSchema = z
     voice: patchSection(SettingsSchema.shape.voice.unwrap()),
     assistant: patchSection(SettingsSchema.shape.assistant.unwrap()),
     vectors: patchSection(SettingsSchema.shape.vectors.unwrap()),
+    briefing: patchSection(SettingsSchema.shape.briefing.unwrap()),
   })
   .partial()
   .strict();
