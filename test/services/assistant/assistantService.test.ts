@@ -66,8 +66,8 @@ describe('memory', () => {
   });
 
   it('keeps facts stated in passing, dedupes near duplicates by embedding, and forgets the matching one', async () => {
-    // A deterministic bag-of-words embedding stands in for the ONNX model here (the real one runs in
-    // assistantCore.test.ts); it is enough to exercise the cosine > 0.9 dedup path.
+    // A deterministic bag-of-words embedding: same words give the same vector, whatever their order
+    // (the real ONNX model's near duplicates are in embeddingRanking.test.ts).
     const vocab = new Map<string, number>();
     const embed = async (texts: string[]) =>
       texts.map((t) => {

@@ -64,7 +64,10 @@ export interface AssistantServiceOptions {
   log: Logger;
   /** The knowledge base's search (absent: grounded questions find nothing). */
   retriever?: Retriever;
-  /** Query embeddings (normalised) for memory dedup and relevance; absent: hash and word overlap. */
+  /**
+   * Query embeddings (normalised) for memory dedup and relevance and for the extractive provider's
+   * sentence ranking; absent: hash, word overlap and keywords.
+   */
   embed?: EmbedFn;
   /** The active local GGUF model file (rejects when none is installed). */
   localModelPath?: () => Promise<string>;
@@ -90,7 +93,9 @@ export class AssistantService implements Disposable {
   constructor(private readonly o: AssistantServiceOptions) {
     this.conversations = new ConversationStore(o.db);
     this.memory = new MemoryStore(o.db, o.embed);
-    this.extractive = new ExtractiveProvider({ id: EXTRACTIVE_ID });
+    // Sentences are ranked by meaning with the same embedding model (in the core: the knowledge
+    // worker, off the main thread); without one, by keywords.
+    this.extractive = new ExtractiveProvider({ id: EXTRACTIVE_ID, ...(o.embed ? { embed: o.embed } : {}) });
     this.router = new Router({
       chain: (task) => this.chain(task),
       timeouts: () => {

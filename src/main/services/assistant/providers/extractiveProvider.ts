@@ -3,9 +3,13 @@
  * that best match the question, in a readable order, each followed by its [n] citation. Always
  * available, so it is the last resort of every chain.
  *
- * Scoring: BM25-like weights of the question's content terms over the candidate sentences (IDF over
- * the sentences, length-normalised), plus a bonus for the passage's retrieval rank, plus the cosine
- * similarity of sentence embeddings to the question when an embedder is given.
+ * Scoring, with the embedding model (the app's: it runs in the knowledge worker, off the main
+ * thread): the cosine similarity of each sentence to the question, plus the share of the question's
+ * informative words (IDF-weighted, BM25's term weights) the sentence contains, plus a small bonus
+ * for the passage's retrieval rank. Meaning leads, so a paraphrased question ("when was the tower
+ * constructed") finds "It was built in 1904" over a sentence that merely repeats a word of it.
+ * Without an embedding model (none installed, or it fails): BM25 over the sentences, plus the rank
+ * bonus.
  */
 import { sentences, terms, toSecondPerson } from '../text';
 import {
@@ -21,8 +25,10 @@ export interface ExtractiveOptions {
   name?: string;
   /** Sentences in the answer at most. Default 3. */
   maxSentences?: number;
-  /** Optional: embeddings of the question and sentences (normalised), to add semantic similarity. */
+  /** Optional: embeddings of the question and sentences (normalised), to rank by meaning. */
   embed?: (texts: string[]) => Promise<Float32Array[]>;
+  /** Sentences embedded per answer at most (the best by keywords and retrieval rank). Default 64. */
+  maxEmbedded?: number;
 }
 
 interface Candidate {
@@ -30,8 +36,17 @@ interface Candidate {
   passage: ContextPassage;
   order: number;
   terms: string[];
+  /** BM25 of the question's terms in this sentence. */
+  bm25: number;
+  /** IDF-weighted share of the question's distinct terms the sentence contains (0..1). */
+  coverage: number;
   score: number;
 }
+
+/** Weight of keyword coverage next to cosine similarity when embeddings rank the sentences. */
+const COVERAGE_WEIGHT = 0.3;
+/** With embeddings: a sentence must be at least this close in meaning, or share a keyword, to count. */
+const MIN_COSINE = 0.2;
 
 export const NOTHING_FOUND = 'I could not find this in your documents.';
 
@@ -70,7 +85,7 @@ export class ExtractiveProvider implements Provider {
     let order = 0;
     for (const p of passages)
       for (const s of sentences(p.text))
-        cands.push({ text: s, passage: p, order: order++, terms: terms(s), score: 0 });
+        cands.push({ text: s, passage: p, order: order++, terms: terms(s), bm25: 0, coverage: 0, score: 0 });
     if (cands.length === 0 || q.length === 0) return NOTHING_FOUND;
 
     // BM25 over sentences as the documents.
@@ -84,44 +99,40 @@ export class ExtractiveProvider implements Provider {
     const N = cands.length;
     const k1 = 1.2;
     const b = 0.75;
+    const idf = (t: string): number => {
+      const n = df.get(t) ?? 0;
+      return Math.log(1 + (N - n + 0.5) / (n + 0.5));
+    };
+    const idfTotal = q.reduce((sum, t) => sum + idf(t), 0) || 1;
     for (const c of cands) {
       let s = 0;
+      let covered = 0;
       for (const t of q) {
         let tf = 0;
         for (const w of c.terms) if (w === t) tf++;
         if (!tf) continue;
-        const n = df.get(t) ?? 0;
-        const idf = Math.log(1 + (N - n + 0.5) / (n + 0.5));
-        s += (idf * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * c.terms.length) / avg));
+        covered += idf(t);
+        s += (idf(t) * tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * c.terms.length) / avg));
       }
+      c.bm25 = s;
+      c.coverage = covered / idfTotal;
       c.score =
         s + (s > 0 ? 0.3 / (1 + c.passage.rank) : 0) + (c.passage.kind === 'memory' && s > 0 ? 0.5 : 0);
     }
-    if (this.o.embed) {
-      const top = [...cands].sort((a, b2) => b2.score - a.score).slice(0, 32);
-      try {
-        const vecs = await this.o.embed([question, ...top.map((c) => c.text)]);
-        const qv = vecs[0]!;
-        top.forEach((c, i) => {
-          const v = vecs[i + 1]!;
-          let dot = 0;
-          for (let d = 0; d < qv.length; d++) dot += qv[d]! * v[d]!;
-          c.score += 2 * Math.max(0, dot);
-        });
-      } catch {
-        // Keyword scores alone still give an answer.
-      }
-    }
+
+    const byMeaning = this.o.embed ? await this.rankByMeaning(question, cands) : false;
     const best = cands.filter((c) => c.score > 0).sort((a, b2) => b2.score - a.score);
     if (best.length === 0) return NOTHING_FOUND;
+    // Keep sentences close to the best one: the rest is noise. Keyword scores spread wide (a third of
+    // the best); scores led by cosine similarity sit close together (three quarters of the best).
+    const floor = best[0]!.score * (byMeaning ? 0.75 : 1 / 3);
     const max = this.o.maxSentences ?? 3;
     const chosen: Candidate[] = [];
     const seen = new Set<string>();
     for (const c of best) {
       const key = c.terms.join(' ');
       if (seen.has(key)) continue;
-      // Keep sentences that score at least a third of the best one: the rest is noise.
-      if (c.score < best[0]!.score / 3) break;
+      if (c.score < floor) break;
       seen.add(key);
       chosen.push(c);
       if (chosen.length >= max) break;
@@ -138,6 +149,44 @@ export class ExtractiveProvider implements Provider {
         return `${s.slice(0, -1)} [${c.passage.n}]${s.slice(-1)}`;
       })
       .join(' ');
+  }
+
+  /**
+   * Re-scores the candidates by meaning: cosine to the question, plus keyword coverage and the
+   * retrieval-rank bonus. Embeds the question and at most `maxEmbedded` sentences (the best by
+   * keywords, then by retrieval rank); the others keep only their keyword part. Returns false (and
+   * leaves the keyword scores) when embedding fails.
+   */
+  private async rankByMeaning(question: string, cands: Candidate[]): Promise<boolean> {
+    const pool = [...cands]
+      .sort((a, b) => b.bm25 - a.bm25 || a.passage.rank - b.passage.rank || a.order - b.order)
+      .slice(0, this.o.maxEmbedded ?? 64);
+    let vecs: Float32Array[];
+    try {
+      vecs = await this.o.embed!([question, ...pool.map((c) => c.text)]);
+    } catch {
+      return false; // keyword scores alone still give an answer
+    }
+    const qv = vecs[0];
+    if (!qv || vecs.length !== pool.length + 1) return false;
+    const cosine = new Map<Candidate, number>();
+    pool.forEach((c, i) => {
+      const v = vecs[i + 1]!;
+      let dot = 0;
+      for (let d = 0; d < qv.length; d++) dot += qv[d]! * v[d]!;
+      cosine.set(c, dot);
+    });
+    for (const c of cands) {
+      const cos = cosine.get(c) ?? 0;
+      const relevant = cos >= MIN_COSINE || c.coverage > 0;
+      c.score = relevant
+        ? Math.max(0, cos) +
+          COVERAGE_WEIGHT * c.coverage +
+          0.05 / (1 + c.passage.rank) +
+          (c.passage.kind === 'memory' ? 0.15 : 0)
+        : 0;
+    }
+    return true;
   }
 
   probe(): Promise<void> {
