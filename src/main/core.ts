@@ -232,8 +232,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         redact: (text) => secrets.redactor.redact(text),
         ports: pluginPorts({ knowledge, events, notesDir: path.join(options.dataDir, 'notes') }),
         intents: voice,
+        onHealthChanged: () => void system.refresh(),
       }),
     );
+    store.add(system.registerHealth('plugins', () => plugins.health()));
     void plugins.start().catch((e: unknown) => log.warn({ err: e }, 'starting plugins failed'));
 
     const handlers = createHandlers({

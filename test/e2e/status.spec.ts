@@ -20,6 +20,12 @@ test('the status bar shows each service’s real health from system.status', asy
     await expect(item).toHaveAttribute('data-state', s.state);
   }
   await expect(bar.locator('[data-service="database"]')).toHaveAttribute('data-state', 'ok');
+  // Plugins have their entry: a fresh Nook has none installed (plugins.spec.ts shows it counting).
+  expect(status.services.find((s) => s.id === 'plugins')).toMatchObject({
+    label: 'Plugins',
+    state: 'off',
+    detail: 'No plugins installed',
+  });
   await expect(bar).toContainText(`v${status.version}`);
 
   // The details: Database OK with the schema version the database reports.
@@ -32,6 +38,7 @@ test('the status bar shows each service’s real health from system.status', asy
   const diag = await callRoute(context, hostUrl, 'system.diagnostics', {});
   if (!diag.ok) throw new Error(diag.message);
   await expect(db).toContainText(`schema version ${diag.value.database.schemaVersion}`);
+  await expect(details.locator('[data-service="plugins"]')).toContainText('No plugins installed');
 
   await page.keyboard.press('Escape');
   await expect(details).toHaveCount(0);

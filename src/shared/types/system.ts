@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 export const ServiceHealthSchema = z.object({
-  id: z.enum(['database', 'vectors', 'models', 'sidecar', 'keychain', 'settings', 'assistant']),
+  id: z.enum(['database', 'vectors', 'models', 'sidecar', 'keychain', 'settings', 'assistant', 'plugins']),
   label: z.string(),
   state: z.enum(['ok', 'starting', 'degraded', 'down', 'off']),
   detail: z.string(),

@@ -87,6 +87,7 @@ describe('SystemService', () => {
       'keychain',
       'settings',
       'assistant',
+      'plugins',
     ]);
     expect(byId(status, 'database').state).toBe('ok');
     expect(byId(status, 'database').detail).toMatch(

@@ -66,6 +66,8 @@ export interface PluginServiceOptions {
   intents?: IntentRegistry;
   /** Scheduler clock and timer (tests drive `scheduler.tick`). */
   scheduler?: { now?: () => Date; autoStart?: boolean };
+  /** Called when `health()` may have changed (the system service refreshes the status bar). */
+  onHealthChanged?: () => void;
 }
 
 export interface PluginCommandEntry {
@@ -89,6 +91,8 @@ export class PluginService implements Disposable {
   readonly scheduler: Scheduler;
   private readonly loaded = new Map<string, Loaded>();
   private readonly problems = new Map<string, string>();
+  /** Plugins whose last call failed (cleared by a call that succeeds, a reload or an uninstall). */
+  private readonly callFailures = new Map<string, string>();
   private readonly locks = new Map<string, Promise<unknown>>();
 
   constructor(private readonly o: PluginServiceOptions) {
@@ -251,6 +255,7 @@ export class PluginService implements Disposable {
       else {
         await this.deactivate(id);
         this.problems.delete(id);
+        this.healthChanged();
       }
       this.writeLog(id, 'info', enabled ? 'enabled' : 'disabled');
       return this.info(this.row(id));
@@ -264,6 +269,7 @@ export class PluginService implements Disposable {
       await this.deactivate(id);
       this.store.remove(id);
       this.problems.delete(id);
+      this.healthChanged();
       await fsp.rm(this.dir(id), { recursive: true, force: true });
       this.o.log.info({ plugin: id }, 'plugin uninstalled');
       return { id, removed: true };
@@ -330,6 +336,8 @@ export class PluginService implements Disposable {
       await loaded.runtime.load();
       this.loaded.set(m.id, loaded);
       this.problems.delete(m.id);
+      this.callFailures.delete(m.id);
+      this.healthChanged();
       for (const s of m.contributes.schedules)
         loaded.disposables.push(
           this.scheduler.add({
@@ -366,6 +374,7 @@ export class PluginService implements Disposable {
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       this.problems.set(row.id, why);
+      this.healthChanged();
       this.writeLog(row.id, 'error', `not loaded: ${why}`);
       this.o.log.warn({ plugin: row.id, reason: why }, 'plugin not loaded');
       throw e instanceof AppError ? e : new AppError('INTERNAL', `Plugin ${row.id} failed to load: ${why}`);
@@ -373,6 +382,7 @@ export class PluginService implements Disposable {
   }
 
   private async deactivate(id: string): Promise<void> {
+    if (this.callFailures.delete(id)) this.healthChanged();
     const l = this.loaded.get(id);
     if (!l) return;
     this.loaded.delete(id);
@@ -396,12 +406,16 @@ export class PluginService implements Disposable {
       const output = await l.runtime.call(exportName, input);
       const ms = performance.now() - t0;
       this.store.recordCall(id, ms, 'ok', null);
+      if (this.callFailures.delete(id)) this.healthChanged();
       return { output, durationMs: ms };
     } catch (e) {
       const ms = performance.now() - t0;
       const message = e instanceof Error ? e.message : String(e);
       const timeout = e instanceof PluginCallError && e.kind === 'timeout';
       this.store.recordCall(id, ms, timeout ? 'timeout' : 'error', message);
+      const wasFailing = this.callFailures.has(id);
+      this.callFailures.set(id, timeout ? `${exportName} timed out` : `${exportName} failed`);
+      if (!wasFailing) this.healthChanged();
       this.writeLog(id, 'error', `${exportName}: ${message}`);
       throw e instanceof AppError ? e : new AppError('INTERNAL', message);
     }
@@ -498,16 +512,34 @@ export class PluginService implements Disposable {
     return this.info(this.row(id));
   }
 
+  /**
+   * The status bar's plugins entry: how many plugins are enabled and how many of them fail (did not
+   * load, or their last call failed or timed out), with the reasons.
+   */
   health(): { state: 'ok' | 'degraded' | 'off'; detail: string } {
-    const rows = this.store.list().filter((r) => r.enabled);
-    if (rows.length === 0) return { state: 'off', detail: 'No plugins enabled.' };
-    const failing = rows.filter((r) => this.problems.has(r.id));
-    if (failing.length)
+    const all = this.store.list();
+    const rows = all.filter((r) => r.enabled);
+    if (rows.length === 0)
       return {
-        state: 'degraded',
-        detail: `${failing.length} of ${rows.length} plugins failed to load: ${failing.map((r) => r.id).join(', ')}`,
+        state: 'off',
+        detail: all.length ? `${all.length} installed, none enabled` : 'No plugins installed',
       };
-    return { state: 'ok', detail: `${rows.length} plugin${rows.length === 1 ? '' : 's'} enabled.` };
+    const failing = rows.flatMap((r) => {
+      const why = this.problems.get(r.id) ? 'did not load' : this.callFailures.get(r.id);
+      return why ? [`${r.manifest.name} (${why})`] : [];
+    });
+    const enabled = `${rows.length} enabled`;
+    if (failing.length)
+      return { state: 'degraded', detail: `${enabled}, ${failing.length} failing: ${failing.join(', ')}` };
+    return { state: 'ok', detail: `${enabled}, none failing` };
+  }
+
+  private healthChanged(): void {
+    try {
+      this.o.onHealthChanged?.();
+    } catch {
+      // The status bar's refresh must not break a plugin's lifecycle.
+    }
   }
 
   /** For the benchmark: the runtime of a loaded plugin. */

@@ -43,6 +43,7 @@ const ORDER: readonly HealthId[] = [
   'keychain',
   'settings',
   'assistant',
+  'plugins',
 ];
 const LABELS: Record<HealthId, string> = {
   database: 'Database',
@@ -52,12 +53,14 @@ const LABELS: Record<HealthId, string> = {
   keychain: 'OS keychain',
   settings: 'Settings',
   assistant: 'Assistant',
+  plugins: 'Plugins',
 };
 const NOT_YET: Partial<Record<HealthId, string>> = {
   vectors: 'No vector index yet',
   models: 'No local model installed yet',
   sidecar: 'No sidecar process is running',
   assistant: 'The assistant is not running',
+  plugins: 'Plugins are not running',
 };
 
 export class SystemService implements Disposable {
