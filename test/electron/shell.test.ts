@@ -264,7 +264,7 @@ describe('Electron shell (stand-in electron module)', () => {
     expect(fake.state.deviceHandler!({})).toBe(false);
   });
 
-  it('has a tray with Open Nook, Quick ask and Quit that do what they say', async () => {
+  it('has a tray with Open Nook, Today’s briefing, Quick ask and Quit that do what they say', async () => {
     const { fake } = await start();
     expect(fake.state.trays).toHaveLength(1);
     const tray = fake.state.trays[0]!;
@@ -273,6 +273,7 @@ describe('Electron shell (stand-in electron module)', () => {
     expect(fs.existsSync((tray.image as { path: string }).path)).toBe(true);
     expect(tray.menu!.items.filter((i) => i.label).map((i) => i.label)).toEqual([
       'Open Nook',
+      'Today’s briefing',
       'Quick ask',
       'Quit',
     ]);
@@ -306,6 +307,47 @@ describe('Electron shell (stand-in electron module)', () => {
 
     tray.clickItem('Quit');
     expect(await fake.state.exited).toBe(0);
+  });
+
+  it('a ready briefing shows an OS notification and marks the tray; its click shows the window on the Briefing screen', async () => {
+    const { fake, nook } = await start();
+    const win = mainWindow(fake);
+    const tray = fake.state.trays[0]!;
+    win.close(); // to the tray
+    expect(win.isVisible()).toBe(false);
+
+    nook!.core.events.emit('briefing.ready', {
+      id: 1,
+      date: '2026-11-21',
+      trigger: 'schedule',
+      summary: '1 deadline, 2 updated documents',
+      empty: false,
+    });
+    const n = fake.state.notifications.at(-1)!;
+    expect(n.options).toMatchObject({
+      title: 'Your briefing is ready',
+      body: '1 deadline, 2 updated documents',
+    });
+    expect(tray.tooltip).toBe('Nook: briefing ready');
+    expect(fake.state.badgeCounts.at(-1)).toBe(1);
+
+    win.webContents.sent.length = 0;
+    n.click();
+    expect(win.isVisible()).toBe(true);
+    expect(win.focused).toBe(true);
+    expect(win.webContents.sent).toContainEqual({
+      channel: IPC_EVENT_CHANNEL,
+      message: { event: 'app.openView', payload: { view: 'briefing' } },
+    });
+    expect(tray.tooltip).toBe('Nook');
+    expect(fake.state.badgeCounts.at(-1)).toBe(0);
+
+    // Started at login (no window yet): the briefing opens in a new window, straight on its screen.
+    const hidden = await start({}, undefined, {}, ['--hidden']);
+    expect(hidden.fake.state.windows).toHaveLength(0);
+    hidden.fake.state.trays[0]!.clickItem('Today’s briefing');
+    expect(hidden.fake.state.windows).toHaveLength(1);
+    expect(mainWindow(hidden.fake).webContents.url).toBe(`${appPage}#/briefing`);
   });
 
   it('registers both hotkeys from settings; the quick-ask hotkey toggles the quick-ask window', async () => {

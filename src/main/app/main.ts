@@ -27,7 +27,9 @@ import {
   type RendererSource,
 } from './windows';
 import { QuickAskController } from './quickAsk';
-import { createTray } from './tray';
+import { attentionCount, createTray } from './tray';
+import { DesktopNotifier, type NotificationCtor } from './notifications';
+import { IPC_EVENT_CHANNEL } from '../../shared/ipc/channels';
 import { HotkeyRegistry } from './hotkeys';
 import { applyLoginItem } from './loginItem';
 
@@ -45,6 +47,7 @@ export type ElectronMain = Pick<
   | 'safeStorage'
   | 'nativeImage'
   | 'dialog'
+  | 'Notification'
 >;
 
 export interface StartOptions {
@@ -224,12 +227,14 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
     let main: BrowserWindow | null = null;
     const live = (w: BrowserWindow | null): BrowserWindow | null => (w && !w.isDestroyed() ? w : null);
 
-    const openMain = (): void => {
+    /** Shows the main window (creating it if needed), on `view` when one is given. */
+    const openMain = (view?: string): void => {
       let win = live(main);
       if (!win) {
         win = createMainWindow(BrowserWindowClass, {
           preload,
           source,
+          ...(view ? { view } : {}),
           ...(platform === 'linux' ? { icon: path.join(resourcesDir, 'icon.png') } : {}),
         });
         const created = win;
@@ -248,6 +253,8 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
       if (win.isMinimized()) win.restore();
       win.show();
       win.focus();
+      // A loaded window switches views on this event (the renderer's useNavStore); a new one opens there.
+      if (view) win.webContents.send(IPC_EVENT_CHANNEL, { event: 'app.openView', payload: { view } });
     };
     store.add(
       toDisposable(() => {
@@ -267,15 +274,42 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
     const trayIcon = electron.nativeImage.createFromPath(
       path.join(resourcesDir, platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'),
     );
-    store.add(
+    // The tray's "Today's briefing" and the notifications both open the briefing (and mark it read).
+    const briefing: { notifier?: DesktopNotifier } = {};
+    const tray = store.add(
       createTray({
         Tray: electron.Tray,
         Menu: electron.Menu,
         icon: trayIcon,
         platform,
-        onOpen: openMain,
+        onOpen: () => openMain(),
+        onBriefing: () => (briefing.notifier ? briefing.notifier.openBriefing() : openMain('briefing')),
         onQuickAsk: () => quickAsk.show(),
         onQuit: () => app.quit(),
+      }),
+    );
+
+    // OS notifications for a ready briefing and due reminders; the count of what waits on the tray and badge.
+    briefing.notifier = store.add(
+      new DesktopNotifier({
+        Notification: electron.Notification as unknown as NotificationCtor,
+        events: core.events,
+        async countDueReminders() {
+          const r = await core.dispatcher.dispatch(
+            'reminders.list',
+            { status: 'open', to: Date.now() },
+            { transport: 'internal' },
+          );
+          if (!r.ok) throw new Error(r.message);
+          return (r.value as Array<{ nextAt: number | null }>).filter((x) => x.nextAt !== null).length;
+        },
+        openBriefing: () => openMain('briefing'),
+        showAttention(a) {
+          tray.setAttention(a);
+          // The dock / Unity launcher count; other platforms answer false and keep the tooltip.
+          if (platform === 'darwin' || platform === 'linux') app.setBadgeCount(attentionCount(a));
+        },
+        log,
       }),
     );
 
@@ -316,7 +350,7 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
     applyLogin(core.settings.get().general.launchAtLogin);
     store.add(core.settings.onDidChange((s) => applyLogin(s.general.launchAtLogin)));
 
-    app.on('activate', openMain);
+    app.on('activate', () => openMain());
     // Started at login: stay in the tray until the user opens the window.
     if (!(options.argv ?? process.argv).includes('--hidden')) openMain();
 

@@ -31,21 +31,27 @@ export function secureWebPreferences(preload: string): WebPreferences {
   };
 }
 
+/**
+ * Loads one of the app's pages; `view` opens the main page on that screen (`#/briefing`, read by the
+ * renderer's navigation store).
+ */
 export function loadPage(
   win: Pick<BrowserWindow, 'loadURL' | 'loadFile'>,
   source: RendererSource,
   page: RendererPage,
+  view?: string,
 ) {
+  const hash = view ? `/${encodeURIComponent(view)}` : '';
   if (source.devUrl) {
     const base = source.devUrl.endsWith('/') ? source.devUrl : `${source.devUrl}/`;
-    return win.loadURL(page === 'index' ? base : `${base}${page}.html`);
+    return win.loadURL((page === 'index' ? base : `${base}${page}.html`) + (hash ? `#${hash}` : ''));
   }
-  return win.loadFile(path.join(source.dir, `${page}.html`));
+  return win.loadFile(path.join(source.dir, `${page}.html`), hash ? { hash } : undefined);
 }
 
 export function createMainWindow(
   BrowserWindowClass: BrowserWindowCtor,
-  opts: { preload: string; icon?: string; source: RendererSource },
+  opts: { preload: string; icon?: string; source: RendererSource; view?: string },
 ): BrowserWindow {
   const win = new BrowserWindowClass({
     width: 1100,
@@ -60,7 +66,7 @@ export function createMainWindow(
     webPreferences: secureWebPreferences(opts.preload),
   });
   win.once('ready-to-show', () => win.show());
-  void loadPage(win, opts.source, 'index');
+  void loadPage(win, opts.source, 'index', opts.view);
   return win;
 }
 

@@ -103,6 +103,7 @@ export const EVENTS = [
   'briefing.ready',
   'reminders.due',
   'reminders.changed',
+  'app.openView',
 ] as const;
 
 export type RouteName = (typeof ROUTES)[number];

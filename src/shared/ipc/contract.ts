@@ -266,6 +266,8 @@ export const events = {
   'models.progress': ModelProgressSchema,
   'ingest.progress': IngestProgressSchema,
   'knowledge.changed': KnowledgeChangedSchema,
+  /** Desktop only: the shell asks the main window to show a screen (a notification or tray item was clicked). */
+  'app.openView': z.object({ view: z.string().min(1).max(40) }),
   ...assistantEvents,
   ...voiceEvents,
   ...briefingEvents,

@@ -1,5 +1,5 @@
 /**
- * A stand-in for the `electron` module: enough of app, BrowserWindow, webContents, Tray, Menu,
+ * A stand-in for the `electron` module: enough of app, BrowserWindow, webContents, Tray, Menu, Notification,
  * globalShortcut, ipcMain, session, shell, safeStorage, nativeImage, dialog, contextBridge,
  * ipcRenderer and webUtils to run the real shell code in plain Node and watch what it does.
  * No Electron binary can run on this machine; this is how the wiring is tested.
@@ -104,6 +104,10 @@ export interface FakeState {
   /** dialog.showOpenDialog calls (parent window or null, options), and what the next ones answer. */
   openDialogs: Array<{ parent: FakeBrowserWindow | null; options: Record<string, unknown> }>;
   openDialogAnswer: { canceled: boolean; filePaths: string[] };
+  /** Notifications shown (Notification.show), in order. */
+  notifications: FakeNotification[];
+  /** app.setBadgeCount calls, in order. */
+  badgeCounts: number[];
 }
 
 export class FakeBrowserWindow extends EventEmitter {
@@ -136,8 +140,8 @@ export class FakeBrowserWindow extends EventEmitter {
   async loadURL(url: string): Promise<void> {
     this.webContents.url = url;
   }
-  async loadFile(file: string): Promise<void> {
-    this.webContents.url = pathToFileURL(file).href;
+  async loadFile(file: string, options?: { hash?: string }): Promise<void> {
+    this.webContents.url = pathToFileURL(file).href + (options?.hash ? `#${options.hash}` : '');
   }
   show(): void {
     this.visible = true;
@@ -192,6 +196,8 @@ export class FakeBrowserWindow extends EventEmitter {
 export class FakeTray extends EventEmitter {
   static state: FakeState;
   tooltip = '';
+  /** The text next to the icon (macOS menu bar). */
+  title = '';
   menu: { items: Array<{ id?: string; label?: string; type?: string; click?: () => void }> } | null = null;
   destroyed = false;
 
@@ -201,6 +207,9 @@ export class FakeTray extends EventEmitter {
   }
   setToolTip(t: string): void {
     this.tooltip = t;
+  }
+  setTitle(t: string): void {
+    this.title = t;
   }
   setContextMenu(menu: FakeTray['menu']): void {
     this.menu = menu;
@@ -216,6 +225,33 @@ export class FakeTray extends EventEmitter {
     const item = this.menu?.items.find((i) => i.label === label);
     if (!item?.click) throw new Error(`No menu item ${label}`);
     item.click();
+  }
+}
+
+/** Electron's `Notification`: records what was shown; `click()` does what clicking it in the OS does. */
+export class FakeNotification extends EventEmitter {
+  static state: FakeState;
+  static supported = true;
+  static isSupported(): boolean {
+    return FakeNotification.supported;
+  }
+  shown = false;
+  closed = false;
+  constructor(readonly options: { title: string; body?: string }) {
+    super();
+  }
+  show(): void {
+    this.shown = true;
+    FakeNotification.state.notifications.push(this);
+    FakeNotification.state.log.push(`notification.show:${this.options.title}`);
+  }
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.emit('close', {});
+  }
+  click(): void {
+    this.emit('click', {});
   }
 }
 
@@ -247,6 +283,8 @@ export function createFakeElectron(opts: FakeOptions) {
     openPathAnswer: '',
     openDialogs: [],
     openDialogAnswer: { canceled: true, filePaths: [] },
+    notifications: [],
+    badgeCounts: [],
   };
 
   const appEmitter = new EventEmitter();
@@ -268,6 +306,10 @@ export function createFakeElectron(opts: FakeOptions) {
       app.sandboxEnabled = true;
     },
     setAppUserModelId() {},
+    setBadgeCount(count = 0) {
+      state.badgeCounts.push(count);
+      return true;
+    },
     loginItems: [] as unknown[],
     setLoginItemSettings(settings: unknown) {
       app.loginItems.push(settings);
@@ -304,6 +346,8 @@ export function createFakeElectron(opts: FakeOptions) {
 
   FakeBrowserWindow.state = state;
   FakeTray.state = state;
+  FakeNotification.state = state;
+  FakeNotification.supported = true;
 
   const globalShortcut = {
     register(accelerator: string, cb: () => void): boolean {
@@ -370,6 +414,7 @@ export function createFakeElectron(opts: FakeOptions) {
     app,
     BrowserWindow: FakeBrowserWindow,
     Tray: FakeTray,
+    Notification: FakeNotification,
     Menu: { buildFromTemplate: (items: unknown[]) => ({ items }) },
     globalShortcut,
     ipcMain,
