@@ -37,6 +37,7 @@ import {
 } from './auth';
 import { checkHostAndOrigin } from './guards';
 import { registerUploads } from './upload';
+import { registerPluginUpload } from './pluginUpload';
 
 export interface HostLogger {
   info(obj: object, msg: string): void;
@@ -165,6 +166,7 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
   });
 
   if (options.uploadsDir) await registerUploads(app, { dispatcher, dir: options.uploadsDir, log });
+  await registerPluginUpload(app, { dispatcher, log });
 
   app.get(WS_PATH, { websocket: true }, (socket, req) => {
     const controller = new AbortController();
