@@ -31,6 +31,7 @@ import { VoiceService } from './services/voice/voiceService';
 import { VoiceWorkerClient } from './services/voice/workerClient';
 import { voiceModels } from './services/voice/modelSource';
 import { ELEVENLABS_SECRET_ID } from './services/voice/tts';
+import { ApiTokenService } from './services/apiTokens/apiTokenService';
 
 export interface CoreOptions {
   mode: 'desktop' | 'host';
@@ -69,6 +70,8 @@ export interface Core {
   assistant: AssistantService;
   plugins: PluginService;
   voice: VoiceService;
+  /** Local API tokens (values in the keychain, metadata in SQLite). */
+  apiTokens: ApiTokenService;
   dispatcher: Dispatcher;
   dispose(): Promise<void>;
 }
@@ -238,6 +241,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     store.add(system.registerHealth('plugins', () => plugins.health()));
     void plugins.start().catch((e: unknown) => log.warn({ err: e }, 'starting plugins failed'));
 
+    const apiTokens = new ApiTokenService({ db, secrets });
+
     const handlers = createHandlers({
       settings,
       secrets,
@@ -247,6 +252,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       assistant,
       voice,
       plugins,
+      apiTokens,
       hotkeys: options.hotkeys ?? (() => []),
       ...(options.desktop ? { desktop: options.desktop } : {}),
     });
@@ -267,6 +273,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       assistant,
       voice,
       plugins,
+      apiTokens,
       dispatcher,
       dispose: () => store.dispose(),
     };

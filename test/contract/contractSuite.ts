@@ -140,6 +140,9 @@ export const VALID_EXAMPLES: Record<RouteName, Example[]> = {
   'plugins.logs': [{ input: { id: 'nope.plugin' }, outcome: 'NOT_FOUND' }],
   'plugins.commands': [{ input: {} }],
   'plugins.briefingSections': [{ input: {} }],
+  'apiTokens.list': [{ input: {} }],
+  'apiTokens.create': [{ input: { name: 'contract test', scopes: ['read'] } }],
+  'apiTokens.revoke': [{ input: { id: 'tok_0000000000000000' }, outcome: 'NOT_FOUND' }],
   // The briefing service is not wired into the core yet.
   'briefing.generate': [{ input: {}, outcome: 'UNAVAILABLE' }],
   'briefing.get': [{ input: {}, outcome: 'UNAVAILABLE' }],

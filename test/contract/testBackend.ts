@@ -9,6 +9,9 @@ import { ROUTES } from '../../src/shared/ipc/channels';
 import { createDispatcher, type Dispatcher, type Handlers } from '../../src/main/rpc/dispatcher';
 import { EventBus } from '../../src/main/rpc/eventBus';
 import type { TokenKeychain } from '../../src/main/host/auth';
+import { openDatabase } from '../../src/main/services/storage/database';
+import { ApiTokenService } from '../../src/main/services/apiTokens/apiTokenService';
+import { apiTokenHandlers } from '../../src/main/rpc/apiTokenHandlers';
 import { briefingHandlers } from '../../src/main/rpc/briefingHandlers';
 
 export class MemoryKeychain implements TokenKeychain {
@@ -25,6 +28,9 @@ export interface TestBackend {
   dispatcher: Dispatcher;
   events: EventBus;
   keychain: MemoryKeychain;
+  /** Real API tokens over an in-memory database (values in `tokenValues`, the keychain stand-in). */
+  apiTokens: ApiTokenService;
+  tokenValues: Map<string, string>;
   dispose(): Promise<void>;
 }
 
@@ -32,6 +38,16 @@ export function createTestBackend(): TestBackend {
   const events = new EventBus();
   const keychain = new MemoryKeychain();
   const secrets = new Map<string, string>();
+  const tokenValues = new Map<string, string>();
+  const db = openDatabase(':memory:');
+  const apiTokens = new ApiTokenService({
+    db,
+    secrets: {
+      reveal: async (id) => tokenValues.get(id) ?? null,
+      set: async (id, value) => void tokenValues.set(id, value),
+      delete: async (id) => void tokenValues.delete(id),
+    },
+  });
   let settings: Settings = defaultSettings();
   const merge = (patch: SettingsPatch): Settings => {
     const next = structuredClone(settings) as unknown as Record<string, Record<string, unknown>>;
@@ -163,8 +179,16 @@ export function createTestBackend(): TestBackend {
     'plugins.briefingSections': () => noPlugins(),
     // No briefing service in this backend: its routes answer UNAVAILABLE.
     ...briefingHandlers(undefined),
+    ...apiTokenHandlers(apiTokens),
   };
-  return { dispatcher: createDispatcher(handlers), events, keychain, dispose: async () => undefined };
+  return {
+    dispatcher: createDispatcher(handlers),
+    events,
+    keychain,
+    apiTokens,
+    tokenValues,
+    dispose: async () => void db.close(),
+  };
 }
 
 function noVoice(): never {

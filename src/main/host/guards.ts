@@ -16,11 +16,13 @@ export type GuardVerdict = { ok: true } | { ok: false; reason: string };
 /**
  * `Host` must name a loopback address with our port. `Origin`, when sent, must be exactly our own
  * origin as the browser addressed it (`http://` + the Host header), so `localhost` pages may not
- * call the `127.0.0.1` origin and vice versa, and `Origin: null` (sandboxed frames, file pages) is refused.
+ * call the `127.0.0.1` origin and vice versa, and `Origin: null` (sandboxed frames, file pages) is
+ * refused; or exactly one of the origins the user allowed (settings `api.allowedOrigins`, lowercase).
  */
 export function checkHostAndOrigin(
   headers: { host?: string | string[] | undefined; origin?: string | string[] | undefined },
   port: number,
+  allowedOrigins: readonly string[] = [],
 ): GuardVerdict {
   const host = headers.host;
   if (typeof host !== 'string' || host.length === 0) return { ok: false, reason: 'missing Host header' };
@@ -29,7 +31,8 @@ export function checkHostAndOrigin(
   const origin = headers.origin;
   if (origin === undefined) return { ok: true };
   if (typeof origin !== 'string') return { ok: false, reason: 'repeated Origin header' };
-  if (origin.toLowerCase() !== `http://${normalizedHost}`)
+  const normalizedOrigin = origin.toLowerCase();
+  if (normalizedOrigin !== `http://${normalizedHost}` && !allowedOrigins.includes(normalizedOrigin))
     return { ok: false, reason: 'foreign Origin header' };
   return { ok: true };
 }

@@ -28,7 +28,14 @@ import type { Dispatcher } from '../rpc/dispatcher';
 import { KeytarBackend } from '../services/secrets/keytarBackend';
 import type { Core } from '../core';
 import { loadOrCreateInstallationToken, type TokenKeychain } from './auth';
-import { startHost, type HostEvents, type HostHandle, type HostLogger } from './server';
+import {
+  startHost,
+  type ApiTokenVerifier,
+  type HostEvents,
+  type HostHandle,
+  type HostLogger,
+} from './server';
+import { corePlugins } from './hostPlugins';
 import { version } from '../../../package.json';
 
 export const DEFAULT_PORT = 4141;
@@ -203,6 +210,11 @@ class LateCore {
     },
   };
 
+  /** User API tokens; a request with one waits for the core (the installation token does not). */
+  readonly tokens: ApiTokenVerifier = {
+    verify: async (value) => (this.core ?? (await this.ready)).apiTokens.verify(value),
+  };
+
   readonly log: HostLogger = {
     info: (obj, msg) => this.core?.log.info({ component: 'host', ...obj }, msg),
     warn: (obj, msg) => this.core?.log.warn({ component: 'host', ...obj }, msg),
@@ -223,6 +235,11 @@ async function listen(
     log: late.log,
     rendererDir,
     uploadsDir: path.join(args.dataDir, 'imports'),
+    tokens: late.tokens,
+    // The API settings apply at once (read per request); before the core loads: none allowed, defaults.
+    allowedOrigins: () => late.core?.settings.get().api.allowedOrigins ?? [],
+    rateLimitPerMinute: () => late.core?.settings.get().api.rateLimitPerMinute ?? 600,
+    plugins: corePlugins(async () => late.core ?? late.ready),
   };
   try {
     return await startHost({ ...common, port: args.port });

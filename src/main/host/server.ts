@@ -1,7 +1,15 @@
 /**
- * The headless host: the contract over a WebSocket, and the built renderer as static files, on
- * 127.0.0.1 only. Every request passes, in order: Host/Origin guard (403) -> authentication (401,
- * except `/login`) -> route. The same guard and authentication run on the WebSocket upgrade.
+ * The headless host and the local API: the contract over a WebSocket and over REST (`rest.ts`), its
+ * OpenAPI document, the built renderer as static files, and whatever plugins add (`/v1/*`,
+ * `/metrics`), on 127.0.0.1 only. Every request passes, in order:
+ *
+ *   Host/Origin guard (403) -> CORS (allowed origins only) -> authentication (401 without or with an
+ *   unknown credential, 403 for a revoked token) -> scope (403) -> per-token rate limit (429) -> route
+ *
+ * Credentials: the installation token and the browser session may do everything; a user API token
+ * only what its scopes allow. Each route declares its scope in `config.scope` (read | write |
+ * models); without one, GET/HEAD need `read` and other methods `write`. The same guard and
+ * authentication run on the WebSocket upgrade; there each call is checked against the token's scopes.
  *
  * It takes the dispatcher and the event bus rather than the whole core, so it is tested in
  * isolation with hand-made handlers; `serve.ts` wires it to the real core.
@@ -9,12 +17,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { WebSocket, RawData } from 'ws';
-import type { EventName } from '../../shared/ipc/channels';
+import { isRouteName, MAX_PAYLOAD_BYTES, type EventName } from '../../shared/ipc/channels';
+import { API_SCOPES, type ApiScope } from '../../shared/types/apiTokens';
 import { err, type Result } from '../../shared/ipc/result';
 import {
   encodeEvent,
@@ -36,8 +47,62 @@ import {
   type TokenKeychain,
 } from './auth';
 import { checkHostAndOrigin } from './guards';
+import { errorShapeOf, sendHostError, type ErrorShape } from './httpErrors';
+import { buildOpenApi, OPENAPI_PATH, type OpenApiExtension } from './openapi';
+import { registerRest } from './rest';
+import { isOwnerOnly, scopeOf } from './restAccess';
 import { registerUploads } from './upload';
 import { registerPluginUpload } from './pluginUpload';
+
+/** Who made a request (on `req.auth` once authentication passed). */
+export interface RequestAuth {
+  /** `installation`, `session`, or a user token's id (`tok_...`): the rate limit and metrics key. */
+  tokenId: string;
+  kind: 'installation' | 'session' | 'token';
+  scopes: readonly ApiScope[];
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The scope a user token needs (default: GET/HEAD `read`, others `write`). */
+    scope?: ApiScope;
+    /** Answer errors (auth, limits, validation) in OpenAI's shape; default for paths under `/v1/`. */
+    errorShape?: ErrorShape;
+  }
+  interface FastifyRequest {
+    auth: RequestAuth | null;
+  }
+}
+
+/** What the host asks of the API token service (the core's ApiTokenService). */
+export interface ApiTokenVerifier {
+  verify(
+    value: string,
+  ): Promise<
+    | { status: 'ok'; tokenId: string; scopes: readonly ApiScope[] }
+    | { status: 'revoked'; tokenId: string }
+    | { status: 'unknown' }
+  >;
+}
+
+/** What a host plugin gets besides the fastify instance. */
+export interface HostPluginContext {
+  dispatcher: Dispatcher;
+  events: HostEvents;
+  log: HostLogger;
+  /** Sends `{ok:false,code,message}`, or OpenAI's shape on `/v1/*` and `config.errorShape: 'openai'` routes. */
+  sendError: typeof sendHostError;
+  /** Adds paths (and component schemas) to `/api/openapi.json`. */
+  addOpenApi(extension: OpenApiExtension): void;
+}
+
+/**
+ * A fastify plugin the host registers after authentication is in place (so its routes are guarded,
+ * authenticated, scope-checked and rate-limited like every other): `/v1/*`, `/metrics`.
+ */
+export type HostPlugin = (app: FastifyInstance, ctx: HostPluginContext) => Promise<void>;
+
+const ALL_SCOPES: readonly ApiScope[] = API_SCOPES;
 
 export interface HostLogger {
   info(obj: object, msg: string): void;
@@ -69,6 +134,18 @@ export interface StartHostOptions {
   maxInFlightPerSocket?: number;
   /** Where browser uploads are kept (`<dataDir>/imports`); without it there is no upload route. */
   uploadsDir?: string;
+  /** User API tokens; without it only the installation token and the browser session authenticate. */
+  tokens?: ApiTokenVerifier;
+  /** Browser origins allowed to call the API (read on each request: settings `api.allowedOrigins`). */
+  allowedOrigins?: () => readonly string[];
+  /** Requests per minute per user token (read on each request: settings `api.rateLimitPerMinute`; default 600). */
+  rateLimitPerMinute?: () => number;
+  /** Largest request body in bytes; larger ones get 413 (default 1 MiB, the contract's limit). */
+  bodyLimitBytes?: number;
+  /** The REST API derived from the contract and its OpenAPI document (default true). */
+  rest?: boolean;
+  /** Registered after authentication, before the renderer's static files. */
+  plugins?: HostPlugin[];
 }
 
 export interface HostHandle {
@@ -102,22 +179,116 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
   // Cookies are shared by every port on a host, so the name carries the port: two hosts never clash.
   const cookieName = () => `nook_session_${port}`;
 
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, return503OnClosing: true });
+  const allowedOrigins = (): readonly string[] => options.allowedOrigins?.() ?? [];
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimitBytes ?? MAX_PAYLOAD_BYTES,
+    return503OnClosing: true,
+  });
+  app.decorateRequest('auth', null);
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, { options: { maxPayload: WS_MAX_FRAME_BYTES } });
 
   app.addHook('onRequest', async (req, reply) => {
-    const verdict = checkHostAndOrigin(req.headers, port);
+    const verdict = checkHostAndOrigin(req.headers, port, allowedOrigins());
     if (!verdict.ok) {
       log.warn({ reason: verdict.reason, method: req.method, path: pathOf(req.url) }, 'host request refused');
-      return reply
-        .code(403)
-        .type('application/json')
-        .send(errorBody('FORBIDDEN', 'Request refused: foreign Host or Origin'));
+      return sendHostError(req, reply, 403, 'FORBIDDEN', 'Request refused: foreign Host or Origin');
     }
+  });
+  // CORS only for origins the user allowed (the guard above already refused every other foreign one).
+  await app.register(fastifyCors, {
+    origin: (origin, cb) => cb(null, origin !== undefined && allowedOrigins().includes(origin.toLowerCase())),
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['authorization', 'content-type', 'accept'],
+    exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+    credentials: false,
+    maxAge: 600,
+  });
+  app.addHook('onRequest', async (req, reply) => {
     if (pathOf(req.url) === LOGIN_PATH) return;
-    if (isAuthenticated(req)) return;
-    return sendUnauthorized(req, reply);
+    // A CORS preflight carries no credentials; only an allowed origin's gets past the guard to here.
+    if (
+      req.method === 'OPTIONS' &&
+      typeof req.headers.origin === 'string' &&
+      req.headers['access-control-request-method']
+    )
+      return;
+    let auth: RequestAuth | { status: 401 | 403 | 503; message: string };
+    try {
+      auth = await authenticate(req);
+    } catch (e) {
+      log.warn({ err: (e as Error).message }, 'verifying an API token failed');
+      return sendHostError(
+        req,
+        reply,
+        503,
+        'UNAVAILABLE',
+        'API tokens cannot be checked right now (is the keychain locked?)',
+      );
+    }
+    if ('status' in auth) {
+      if (auth.status === 401) return sendUnauthorized(req, reply, auth.message);
+      return sendHostError(
+        req,
+        reply,
+        auth.status,
+        auth.status === 403 ? 'FORBIDDEN' : 'UNAVAILABLE',
+        auth.message,
+      );
+    }
+    // No route matched: nothing to guard, the 404 follows (a scope error would hide it).
+    const matched = req.routeOptions.url !== undefined;
+    const needed =
+      req.routeOptions.config?.scope ??
+      (pathOf(req.url).startsWith('/v1/')
+        ? 'models'
+        : req.method === 'GET' || req.method === 'HEAD'
+          ? 'read'
+          : 'write');
+    if (matched && !auth.scopes.includes(needed))
+      return sendHostError(req, reply, 403, 'FORBIDDEN', `This token lacks the "${needed}" scope`);
+    req.auth = auth;
+  });
+  // Per user token (the app's own credentials are not limited); route-level hook, so after the above.
+  await app.register(fastifyRateLimit, {
+    global: true,
+    timeWindow: 60_000,
+    max: () => Math.max(1, Math.floor(options.rateLimitPerMinute?.() ?? 600)),
+    keyGenerator: (req) => req.auth?.tokenId ?? 'anonymous',
+    allowList: (req) => req.auth?.kind !== 'token',
+    errorResponseBuilder: (_req, context) =>
+      Object.assign(
+        new Error(`Rate limit exceeded: at most ${context.max} requests a minute; retry in ${context.after}`),
+        {
+          statusCode: context.statusCode,
+        },
+      ),
+  });
+
+  app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (status === 413)
+      return sendHostError(
+        req,
+        reply,
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `The request body is larger than ${app.initialConfig.bodyLimit} bytes`,
+      );
+    if (status === 429) return sendHostError(req, reply, 429, 'RATE_LIMITED', error.message);
+    if (status === 415)
+      return sendHostError(req, reply, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
+    if (status >= 400 && status < 500)
+      return sendHostError(req, reply, status, 'INVALID_INPUT', error.message);
+    log.error({ err: error, method: req.method, path: pathOf(req.url) }, 'host request failed');
+    return sendHostError(
+      req,
+      reply,
+      500,
+      'INTERNAL',
+      'The request failed unexpectedly; see the log for details',
+    );
   });
 
   app.addHook('onSend', async (req, reply, payload) => {
@@ -129,10 +300,25 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
     return payload;
   });
 
-  function isAuthenticated(req: FastifyRequest): boolean {
+  async function authenticate(
+    req: FastifyRequest,
+  ): Promise<RequestAuth | { status: 401 | 403; message: string }> {
     const bearer = bearerToken(req.headers.authorization);
-    if (bearer !== null) return safeEqual(bearer, installationToken);
-    return sessions.verify(req.cookies[cookieName()]);
+    if (bearer !== null) {
+      if (safeEqual(bearer, installationToken))
+        return { tokenId: 'installation', kind: 'installation', scopes: ALL_SCOPES };
+      const verdict = options.tokens ? await options.tokens.verify(bearer) : { status: 'unknown' as const };
+      if (verdict.status === 'ok') return { tokenId: verdict.tokenId, kind: 'token', scopes: verdict.scopes };
+      if (verdict.status === 'revoked') return { status: 403, message: 'This API token was revoked' };
+      return { status: 401, message: 'Unknown API token' };
+    }
+    if (sessions.verify(req.cookies[cookieName()]))
+      return { tokenId: 'session', kind: 'session', scopes: ALL_SCOPES };
+    return {
+      status: 401,
+      message:
+        'Not logged in: send Authorization: Bearer <token>, or open the login URL that `nook serve` printed',
+    };
   }
 
   app.get(LOGIN_PATH, async (req, reply) => {
@@ -168,6 +354,27 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
   if (options.uploadsDir) await registerUploads(app, { dispatcher, dir: options.uploadsDir, log });
   await registerPluginUpload(app, { dispatcher, log });
 
+  const openApiExtensions: OpenApiExtension[] = [];
+  if (options.rest !== false) {
+    await registerRest(app, { dispatcher, events, log });
+    let openApiDoc: string | null = null;
+    app.get(OPENAPI_PATH, { config: { scope: 'read' } }, async (_req, reply) => {
+      openApiDoc ??= JSON.stringify(
+        buildOpenApi({ serverUrl: `http://127.0.0.1:${port}`, extensions: openApiExtensions }),
+      );
+      return reply.type('application/json').header('Cache-Control', 'no-store').send(openApiDoc);
+    });
+  }
+  for (const plugin of options.plugins ?? []) {
+    await plugin(app, {
+      dispatcher,
+      events,
+      log,
+      sendError: sendHostError,
+      addOpenApi: (extension) => openApiExtensions.push(extension),
+    });
+  }
+
   app.get(WS_PATH, { websocket: true }, (socket, req) => {
     const controller = new AbortController();
     let inFlight = 0;
@@ -202,6 +409,20 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
         return;
       }
       const { id, route, input } = parsed.frame;
+      const auth = req.auth;
+      if (auth?.kind === 'token' && isRouteName(route)) {
+        if (isOwnerOnly(route)) {
+          reply({ id, result: err('FORBIDDEN', `${route} is only for the app itself, not for API tokens`) });
+          return;
+        }
+        if (!auth.scopes.includes(scopeOf(route))) {
+          reply({
+            id,
+            result: err('FORBIDDEN', `This token lacks the "${scopeOf(route)}" scope for ${route}`),
+          });
+          return;
+        }
+      }
       if (inFlight >= maxInFlight) {
         reply({
           id,
@@ -250,7 +471,7 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
     );
   }
 
-  app.setNotFoundHandler(async (_req, reply) => reply.code(404).send(errorBody('NOT_FOUND', 'Not found')));
+  app.setNotFoundHandler(async (req, reply) => sendHostError(req, reply, 404, 'NOT_FOUND', 'Not found'));
 
   await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   port = (app.server.address() as AddressInfo).port;
@@ -276,20 +497,16 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
     },
   };
 
-  function sendUnauthorized(req: FastifyRequest, reply: FastifyReply) {
-    const message = 'Not logged in: open the login URL that `nook serve` printed in its terminal';
-    if (wantsHtml(req)) {
+  function sendUnauthorized(req: FastifyRequest, reply: FastifyReply, message: string) {
+    if (wantsHtml(req) && errorShapeOf(req) === 'nook') {
       return reply
         .code(401)
         .type('text/html; charset=utf-8')
         .send(page('Log in to Nook', 'Open the login URL printed in the terminal where Nook is running.'));
     }
-    return reply.code(401).type('application/json').send(errorBody('UNAUTHORIZED', message));
+    reply.header('WWW-Authenticate', 'Bearer realm="nook"');
+    return sendHostError(req, reply, 401, 'UNAUTHORIZED', message);
   }
-}
-
-function errorBody(code: string, message: string): string {
-  return JSON.stringify({ ok: false, code, message });
 }
 
 function pathOf(url: string): string {

@@ -11,6 +11,8 @@ import type { KnowledgeService } from '../services/knowledge/knowledgeService';
 import type { AssistantService } from '../services/assistant/assistantService';
 import type { PluginService } from '../services/plugins/pluginService';
 import type { VoiceService } from '../services/voice/voiceService';
+import type { ApiTokenService } from '../services/apiTokens/apiTokenService';
+import { apiTokenHandlers } from './apiTokenHandlers';
 import type { BriefingApi } from '../services/briefing/api';
 import { briefingHandlers } from './briefingHandlers';
 
@@ -37,17 +39,19 @@ export interface HandlerDeps {
   plugins?: PluginService;
   /** The voice loop (absent in test backends that do not build it: its routes answer UNAVAILABLE). */
   voice?: VoiceService;
+  /** Local API tokens (absent in test backends that do not build them: UNAVAILABLE). */
+  apiTokens?: ApiTokenService;
   /** The daily briefing and reminders (absent in test backends that do not build it: UNAVAILABLE). */
   briefing?: BriefingApi;
 }
 
 /**
  * Keychain ids the main process keeps for itself (`host.token`, the headless host's installation
- * token; `qdrant.apiKey`, the sidecar's generated key): no route may read, test, overwrite or delete
- * them, and `secrets.list` does not show them. (`qdrant.remoteApiKey`, for a remote Qdrant the user
- * configures, stays the user's to set.)
+ * token; `qdrant.apiKey`, the sidecar's generated key; `api.token.<id>`, local API token values):
+ * no route may read, test, overwrite or delete them, and `secrets.list` does not show them.
+ * (`qdrant.remoteApiKey`, for a remote Qdrant the user configures, stays the user's to set.)
  */
-export const RESERVED_SECRET_PREFIXES = ['host.', 'qdrant.apiKey'] as const;
+export const RESERVED_SECRET_PREFIXES = ['host.', 'qdrant.apiKey', 'api.token.'] as const;
 
 export function isReservedSecretId(id: string): boolean {
   return RESERVED_SECRET_PREFIXES.some((p) => id.startsWith(p));
@@ -172,6 +176,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'plugins.logs': ({ id, limit }) => pl().logs(id, limit),
     'plugins.commands': () => pl().commands(),
     'plugins.briefingSections': () => pl().briefingSections(),
+    ...apiTokenHandlers(d.apiTokens),
     ...briefingHandlers(d.briefing),
   };
 }

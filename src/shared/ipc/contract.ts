@@ -29,6 +29,7 @@ import {
 } from '../types/library';
 import { assistantEvents, assistantRoutes } from './assistantRoutes';
 import { pluginRoutes } from './pluginRoutes';
+import { apiRoutes } from './apiRoutes';
 import { voiceEvents, voiceRoutes } from './voiceRoutes';
 import { briefingEvents, briefingRoutes } from './briefingRoutes';
 
@@ -254,6 +255,7 @@ export const routes = {
   ...assistantRoutes,
   ...voiceRoutes,
   ...pluginRoutes,
+  ...apiRoutes,
   ...briefingRoutes,
 } as const satisfies Record<RouteName, RouteDef>;
 

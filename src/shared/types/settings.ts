@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ModelTask } from './models';
 import { AssistantSettingsSchema } from './assistant';
+import { ApiSettingsSchema } from './apiTokens';
 
 /** Current settings schema version; bump it and add a migration in services/settings/migrations.ts. */
 export const SETTINGS_VERSION = 1;
@@ -93,6 +94,8 @@ export const SettingsSchema = z.object({
     .prefault({}),
   /** Providers, per-task chains and timeouts of the assistant (keys live in the keychain, never here). */
   assistant: AssistantSettingsSchema.prefault({}),
+  /** The local API (REST, WebSocket, OpenAI-compatible) of the desktop app; tokens live elsewhere. */
+  api: ApiSettingsSchema.prefault({}),
   vectors: z
     .object({
       /** 'auto' runs the Qdrant sidecar when its binary is found (else the embedded index); 'off' never does. */
@@ -158,6 +161,7 @@ export const SettingsPatchSchema = z
     models: patchSection(SettingsSchema.shape.models.unwrap()),
     voice: patchSection(SettingsSchema.shape.voice.unwrap()),
     assistant: patchSection(SettingsSchema.shape.assistant.unwrap()),
+    api: patchSection(SettingsSchema.shape.api.unwrap()),
     vectors: patchSection(SettingsSchema.shape.vectors.unwrap()),
     briefing: patchSection(SettingsSchema.shape.briefing.unwrap()),
   })
