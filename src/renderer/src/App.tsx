@@ -10,6 +10,9 @@ import { useLibraryStore } from './features/library/useLibraryStore';
 import { startIngestSync, useIngestStore } from './stores/useIngestStore';
 import { AskView } from './features/ask/AskView';
 import { BriefingView } from './features/briefing/BriefingView';
+import { startBriefingNotifications } from './features/briefing/notifications';
+import { startBriefingSync } from './features/briefing/useBriefingStore';
+import { startRemindersSync } from './features/briefing/useReminders';
 import { LibraryView } from './features/library/LibraryView';
 import { PluginsView } from './features/plugins/PluginsView';
 import { SettingsView } from './features/settings/SettingsView';
@@ -61,6 +64,9 @@ function useBackendSync(): void {
     const stopIngest = startIngestSync();
     const offNotice = on('system.notice', (n) => push({ level: n.level, message: n.message }));
     const stopVoice = startVoiceActions();
+    const stopBriefing = startBriefingSync();
+    const stopReminders = startRemindersSync();
+    const stopBriefingNotices = startBriefingNotifications();
     let wasOpen = false;
     const offConn = onConnectionState((state) => {
       if (state === 'reconnecting' && wasOpen)
@@ -76,6 +82,9 @@ function useBackendSync(): void {
       stopIngest();
       offNotice();
       stopVoice();
+      stopBriefing();
+      stopReminders();
+      stopBriefingNotices();
       offConn();
     };
   }, []);

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { transportKind } from '../../api';
 import { useSettingsStore } from '../../stores/useSettingsStore';
 import { ApiKeysSection } from './ApiKeysSection';
+import { BriefingSettings } from './BriefingSettings';
 import { DiagnosticsPanel } from './DiagnosticsPanel';
 import { AppearanceSection, GeneralSection, LoggingSection, PrivacySection } from './GeneralSections';
 import { HotkeysSection } from './HotkeysSection';
@@ -46,6 +47,7 @@ export function SettingsView() {
         <div className="settings-grid">
           <AppearanceSection settings={settings} />
           <GeneralSection settings={settings} desktop={desktop} />
+          <BriefingSettings settings={settings} />
           <HotkeysSection settings={settings} desktop={desktop} />
           <PrivacySection settings={settings} />
           <ApiKeysSection cloudAllowed={settings.privacy.allowCloudProviders} />
