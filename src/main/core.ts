@@ -31,6 +31,9 @@ import { VoiceService } from './services/voice/voiceService';
 import { VoiceWorkerClient } from './services/voice/workerClient';
 import { voiceModels } from './services/voice/modelSource';
 import { ELEVENLABS_SECRET_ID } from './services/voice/tts';
+import { isRouteName } from '../shared/ipc/channels';
+import { MetricsService } from './services/metrics/metricsService';
+import { instrumentEmbedder, instrumentSearch, instrumentSpeechToText } from './services/metrics/instrument';
 import { ApiTokenService } from './services/apiTokens/apiTokenService';
 
 export interface CoreOptions {
@@ -70,6 +73,8 @@ export interface Core {
   assistant: AssistantService;
   plugins: PluginService;
   voice: VoiceService;
+  /** Prometheus registry (`/metrics`) and the Diagnostics snapshot; one per core. */
+  metrics: MetricsService;
   /** Local API tokens (values in the keychain, metadata in SQLite). */
   apiTokens: ApiTokenService;
   dispatcher: Dispatcher;
@@ -80,6 +85,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const store = new DisposableStore();
   fs.mkdirSync(options.dataDir, { recursive: true });
   const events = new EventBus();
+  const metrics = store.add(new MetricsService());
+  store.add(metrics.watch(events));
 
   const secrets = new SecretStore(options.keychain ?? new KeytarBackend(), events, options.secretStore);
   const log = createLogger({
@@ -168,6 +175,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     store.add(system.registerHealth('sidecar', () => vectors.mirrorHealth()));
     store.add(vectors.onDidChangeHealth(() => void system.refresh()));
     const knowledgeWorker = new KnowledgeWorkerClient();
+    store.add(instrumentEmbedder(metrics, knowledgeWorker));
     store.add({ dispose: () => knowledgeWorker.dispose() });
     const knowledge = store.add(
       new KnowledgeService({
@@ -179,6 +187,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         log,
       }),
     );
+    store.add(instrumentSearch(metrics, knowledge));
     knowledge.start();
     // Choosing another embedding model re-embeds the library in the background.
     store.add(events.on('settings.changed', () => void knowledge.modelMaybeChanged()));
@@ -213,7 +222,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
     // Voice: capture (child process) -> VAD + whisper + intent embedder in the voice worker.
     const voice = new VoiceService({
-      engine: async () => new VoiceWorkerClient(await voiceModels(models, settings.get().voice.language)),
+      engine: async () =>
+        instrumentSpeechToText(
+          metrics,
+          new VoiceWorkerClient(await voiceModels(models, settings.get().voice.language)),
+        ),
       settings: () => settings.get().voice,
       allowCloud: () => settings.get().privacy.allowCloudProviders,
       elevenlabsKey: () => secrets.reveal(ELEVENLABS_SECRET_ID),
@@ -253,10 +266,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       voice,
       plugins,
       apiTokens,
+      metrics,
       hotkeys: options.hotkeys ?? (() => []),
       ...(options.desktop ? { desktop: options.desktop } : {}),
     });
-    const dispatcher = createDispatcher(handlers, log);
+    const dispatcher = metrics.wrapDispatcher(createDispatcher(handlers, log), isRouteName);
     await secrets.warmUp(log);
     log.info({ mode: options.mode, dataDir: options.dataDir, version: options.version }, 'core started');
 
@@ -274,6 +288,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       voice,
       plugins,
       apiTokens,
+      metrics,
       dispatcher,
       dispose: () => store.dispose(),
     };

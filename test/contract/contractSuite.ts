@@ -52,6 +52,7 @@ interface Example {
 export const VALID_EXAMPLES: Record<RouteName, Example[]> = {
   'system.status': [{ input: {} }],
   'system.diagnostics': [{ input: {} }],
+  'system.metrics': [{ input: {} }],
   'settings.get': [{ input: {} }],
   'settings.update': [
     { input: {} },

@@ -9,6 +9,8 @@ import { ROUTES } from '../../src/shared/ipc/channels';
 import { createDispatcher, type Dispatcher, type Handlers } from '../../src/main/rpc/dispatcher';
 import { EventBus } from '../../src/main/rpc/eventBus';
 import type { TokenKeychain } from '../../src/main/host/auth';
+import { MetricsService } from '../../src/main/services/metrics/metricsService';
+import { metricsHandlers } from '../../src/main/rpc/metricsHandlers';
 import { openDatabase } from '../../src/main/services/storage/database';
 import { ApiTokenService } from '../../src/main/services/apiTokens/apiTokenService';
 import { apiTokenHandlers } from '../../src/main/rpc/apiTokenHandlers';
@@ -177,6 +179,8 @@ export function createTestBackend(): TestBackend {
     'plugins.logs': () => noPlugins(),
     'plugins.commands': () => noPlugins(),
     'plugins.briefingSections': () => noPlugins(),
+    // A real (empty) registry: the snapshot is the same shape the core returns.
+    ...metricsHandlers(new MetricsService({ defaultMetrics: false })),
     // No briefing service in this backend: its routes answer UNAVAILABLE.
     ...briefingHandlers(undefined),
     ...apiTokenHandlers(apiTokens),

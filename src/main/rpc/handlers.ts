@@ -11,6 +11,8 @@ import type { KnowledgeService } from '../services/knowledge/knowledgeService';
 import type { AssistantService } from '../services/assistant/assistantService';
 import type { PluginService } from '../services/plugins/pluginService';
 import type { VoiceService } from '../services/voice/voiceService';
+import type { MetricsService } from '../services/metrics/metricsService';
+import { metricsHandlers } from './metricsHandlers';
 import type { ApiTokenService } from '../services/apiTokens/apiTokenService';
 import { apiTokenHandlers } from './apiTokenHandlers';
 import type { BriefingApi } from '../services/briefing/api';
@@ -39,6 +41,8 @@ export interface HandlerDeps {
   plugins?: PluginService;
   /** The voice loop (absent in test backends that do not build it: its routes answer UNAVAILABLE). */
   voice?: VoiceService;
+  /** The metrics registry (absent in test backends that do not build it: UNAVAILABLE). */
+  metrics?: MetricsService;
   /** Local API tokens (absent in test backends that do not build them: UNAVAILABLE). */
   apiTokens?: ApiTokenService;
   /** The daily briefing and reminders (absent in test backends that do not build it: UNAVAILABLE). */
@@ -176,6 +180,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'plugins.logs': ({ id, limit }) => pl().logs(id, limit),
     'plugins.commands': () => pl().commands(),
     'plugins.briefingSections': () => pl().briefingSections(),
+    ...metricsHandlers(d.metrics),
     ...apiTokenHandlers(d.apiTokens),
     ...briefingHandlers(d.briefing),
   };

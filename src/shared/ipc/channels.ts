@@ -5,6 +5,7 @@
 export const ROUTES = [
   'system.status',
   'system.diagnostics',
+  'system.metrics',
   'settings.get',
   'settings.update',
   'settings.reset',

@@ -29,6 +29,7 @@ import {
 } from '../types/library';
 import { assistantEvents, assistantRoutes } from './assistantRoutes';
 import { pluginRoutes } from './pluginRoutes';
+import { metricsRoutes } from './metricsRoutes';
 import { apiRoutes } from './apiRoutes';
 import { voiceEvents, voiceRoutes } from './voiceRoutes';
 import { briefingEvents, briefingRoutes } from './briefingRoutes';
@@ -255,6 +256,7 @@ export const routes = {
   ...assistantRoutes,
   ...voiceRoutes,
   ...pluginRoutes,
+  ...metricsRoutes,
   ...apiRoutes,
   ...briefingRoutes,
 } as const satisfies Record<RouteName, RouteDef>;

@@ -1,0 +1,51 @@
+/**
+ * `/metrics` for Prometheus, and the HTTP figures behind it: every response of the host is counted
+ * and timed by method, route TEMPLATE (`/api/documents/:id`, never the raw URL, so ids and query
+ * strings cannot blow up the label set) and status code.
+ *
+ * A host plugin: `registerMetrics(app, deps)` runs on the host's root instance after authentication
+ * is in place, so `/metrics` is guarded and authenticated like every route (scope `read`) and the
+ * response hook sees every route, whichever plugin declared it.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { MetricsService } from '../services/metrics/metricsService';
+
+export const METRICS_PATH = '/metrics';
+/** The route label of requests no route matched (404s, probes of random paths). */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+export interface MetricsPluginDeps {
+  /**
+   * The core's metrics, or null while the core is still loading (the headless host listens before
+   * the core exists): requests then are not counted and `/metrics` answers 503.
+   */
+  metrics: () => MetricsService | null;
+}
+
+export async function registerMetrics(app: FastifyInstance, deps: MetricsPluginDeps): Promise<void> {
+  app.addHook('onResponse', async (req, reply) => {
+    const metrics = deps.metrics();
+    if (!metrics) return;
+    const route = req.routeOptions.url ?? UNMATCHED_ROUTE;
+    metrics.observeHttp(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  app.get(METRICS_PATH, { config: { scope: 'read' } }, async (_req, reply) => {
+    const metrics = deps.metrics();
+    reply.header('Cache-Control', 'no-store');
+    if (!metrics) {
+      return reply
+        .code(503)
+        .header('Retry-After', '1')
+        .type('application/json')
+        .send(JSON.stringify({ ok: false, code: 'UNAVAILABLE', message: 'Nook is still starting.' }));
+    }
+    const text = await metrics.exposition();
+    return reply.type(metrics.contentType).send(text);
+  });
+}
+
+/** The same as a host plugin (`StartHostOptions.plugins`). */
+export function metricsPlugin(deps: MetricsPluginDeps): (app: FastifyInstance) => Promise<void> {
+  return (app) => registerMetrics(app, deps);
+}
