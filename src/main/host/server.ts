@@ -186,6 +186,9 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
     return503OnClosing: true,
   });
   app.decorateRequest('auth', null);
+  // Bodies are JSON (and multipart where a route registers it): a text/plain POST is one a foreign
+  // page could send without a CORS preflight, so it is not parsed at all (415).
+  app.removeContentTypeParser('text/plain');
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, { options: { maxPayload: WS_MAX_FRAME_BYTES } });
 
