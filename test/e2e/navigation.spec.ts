@@ -8,7 +8,7 @@ const VIEWS = [
     heading: 'Library',
     says: /Add files/,
   },
-  { id: 'briefing', label: 'Briefing', heading: 'Briefing', says: /summary of what changed in your Library/ },
+  { id: 'briefing', label: 'Briefing', heading: 'Briefing', says: /Generate now[\s\S]*Reminders/ },
   { id: 'voice', label: 'Voice', heading: 'Voice', says: /Transcripts of what you dictate/ },
   { id: 'plugins', label: 'Plugins', heading: 'Plugins', says: /Plugins run sandboxed/ },
   { id: 'settings', label: 'Settings', heading: 'Settings', says: /Appearance/ },

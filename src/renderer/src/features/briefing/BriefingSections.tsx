@@ -52,20 +52,23 @@ function SourceList({ sources, terms }: { sources: readonly BriefingSource[]; te
 
 function Item({ item, kind, now }: { item: BriefingItem; kind: BriefingSection['kind']; now: Date }) {
   const complete = useReminders((s) => s.complete);
-  const dueText = item.due !== null ? formatDue(item.due, now, item.allDay).text : null;
+  // The server's detail line usually says when already ("Overdue: Mon 23 Nov · Tax notes"): then
+  // the badge alone flags it; a bare item gets its due time here.
+  const detail = item.detail?.replace(/^Overdue:\s*/, '') ?? null;
+  const dueText = item.due !== null && !detail ? formatDue(item.due, now, item.allDay).text : null;
   // A trending topic is marked in the passage it opens.
   const terms = kind === 'trending' ? [item.text] : undefined;
   return (
     <li className="briefing-item" data-testid="briefing-item" data-overdue={item.overdue || undefined}>
       <div className="briefing-item__main">
         <p className="briefing-item__text">{item.text}</p>
-        {dueText || item.overdue ? (
+        {dueText || detail || item.overdue ? (
           <p className="briefing-item__when">
             {item.overdue ? <span className="badge badge--down">Overdue</span> : null}
             {dueText ? <time dateTime={new Date(item.due!).toISOString()}>{dueText}</time> : null}
+            {detail ? <span className="briefing-item__detail">{detail}</span> : null}
           </p>
         ) : null}
-        {item.detail ? <p className="briefing-item__detail">{item.detail}</p> : null}
         <SourceList sources={item.sources} {...(terms ? { terms } : {})} />
       </div>
       {item.reminderId !== null ? (

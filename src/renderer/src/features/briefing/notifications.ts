@@ -10,6 +10,7 @@ import { on, transportKind } from '../../api';
 import { isViewId, useNavStore } from '../../stores/useNavStore';
 import { useToastStore } from '../../stores/useToastStore';
 import { formatDue } from './time';
+import { useBriefingStore } from './useBriefingStore';
 
 export type NotifyPermission = NotificationPermission | 'unsupported' | 'desktop';
 
@@ -91,6 +92,9 @@ export function startBriefingNotifications(): () => void {
     if (isViewId(view)) useNavStore.getState().setView(view);
   });
   const offReady = on('briefing.ready', (b) => {
+    // Made from this page (Generate now), or shown on the screen in front of the user: no notice.
+    const onScreen = useNavStore.getState().view === 'briefing' && document.visibilityState === 'visible';
+    if (useBriefingStore.getState().generating || onScreen) return;
     const n = briefingNotice(b);
     systemNotify(n);
     push({
