@@ -10,6 +10,12 @@
  * - `vecterm_c<id>`: multi-valued filter terms (tags, folder ancestors); vec0 has no array columns,
  *   so these reach the KNN scan as one `rowid IN (...)` constraint.
  *
+ * Unfiltered queries on a collection of `quantizedScanMinVectors` or more take a fast path: an
+ * in-memory int8 copy scanned with SIMD picks candidates, and sqlite-vec re-scores them exactly
+ * (quantizedScan.ts). The copy is built in the background on the first such query (the exact scan
+ * answers meanwhile), follows every write made through this object, and is dropped when the
+ * collection's index_version shows a write it did not see.
+ *
  * Table names come from the registry id, never from user text. vec0 wants integers bound as BigInt
  * (a JS number binds as a REAL and is refused), and it has no INSERT OR REPLACE: upserts delete first.
  * Everything is synchronous under the hood; run it in a worker thread with its own connection when a
@@ -18,6 +24,7 @@
 import * as sqliteVec from 'sqlite-vec';
 import { AppError } from '../../../shared/ipc/result';
 import type { Database } from '../storage/database';
+import { QuantizedScan } from './quantizedScan';
 import {
   MAX_K,
   assertCollectionName,
@@ -69,6 +76,29 @@ export interface EmbeddedIndexOptions {
    * Default 1 GiB (address space, not memory); 0 leaves the connection as it is.
    */
   mmapSizeBytes?: number;
+  /**
+   * Unfiltered queries on collections with at least this many vectors use the int8 fast path
+   * (default 4096; below it the exact scan takes a few milliseconds anyway). Infinity turns it off.
+   */
+  quantizedScanMinVectors?: number;
+  /** Rows read per slice while the int8 copy is built in the background (default 2000). */
+  quantizedScanBuildSlice?: number;
+}
+
+/** What the int8 fast path of one collection is doing (diagnostics and tests). */
+export interface QuantizedScanState {
+  state: 'off' | 'building' | 'ready';
+  vectors: number;
+  bytes: number;
+}
+
+type ScanOp = { kind: 'set'; id: number; vector: Float32Array } | { kind: 'delete'; id: number };
+
+interface ScanBuild {
+  pending: ScanOp[];
+  /** Writes made through this object since the build started (each bumps index_version by one). */
+  writes: number;
+  done: Promise<void>;
 }
 
 const DEFAULT_MMAP_BYTES = 1024 * 1024 * 1024;
@@ -103,12 +133,19 @@ export class EmbeddedIndex implements VectorIndex {
   readonly kind = 'embedded' as const;
   readonly sqliteVecVersion: string;
   private disposed = false;
+  private readonly scanMin: number;
+  private readonly scanSlice: number;
+  /** Int8 copies by collection id, and the builds in flight. */
+  private readonly scans = new Map<number, QuantizedScan>();
+  private readonly builds = new Map<number, ScanBuild>();
 
   constructor(
     private readonly db: Database,
     options: EmbeddedIndexOptions = {},
   ) {
     this.sqliteVecVersion = loadSqliteVec(db, options.extensionPath);
+    this.scanMin = options.quantizedScanMinVectors ?? 4096;
+    this.scanSlice = Math.max(1, Math.floor(options.quantizedScanBuildSlice ?? 2000));
     const mmap = Math.max(0, Math.floor(options.mmapSizeBytes ?? DEFAULT_MMAP_BYTES));
     if (mmap > 0 && (db.pragma('mmap_size', { simple: true }) as number) < mmap)
       db.pragma(`mmap_size = ${mmap}`);
@@ -210,6 +247,7 @@ export class EmbeddedIndex implements VectorIndex {
     const drop = this.db.transaction(() => {
       const row = this.row(name);
       if (!row) return;
+      this.forgetScan(row.id);
       this.db.exec(`DROP TABLE IF EXISTS ${vecTable(row.id)}; DROP TABLE IF EXISTS ${termTable(row.id)};`);
       this.db.prepare('DELETE FROM vector_collections WHERE id = ?').run(row.id);
     });
@@ -253,9 +291,14 @@ export class EmbeddedIndex implements VectorIndex {
         if (p.folder !== undefined)
           for (const f of folderAncestors(p.folder)) insTerm.run(item.id, 'folder', f);
       }
-      this.bump(row.id);
+      return this.bump(row.id);
     });
-    write.immediate();
+    const version = write.immediate();
+    this.followWrite(
+      row.id,
+      version,
+      items.map((i) => ({ kind: 'set', id: i.id, vector: i.vector })),
+    );
   }
 
   async delete(collection: string, ids: readonly number[]): Promise<void> {
@@ -269,9 +312,14 @@ export class EmbeddedIndex implements VectorIndex {
         delVec.run(BigInt(id));
         delTerms.run(id);
       }
-      this.bump(row.id);
+      return this.bump(row.id);
     });
-    write.immediate();
+    const version = write.immediate();
+    this.followWrite(
+      row.id,
+      version,
+      ids.map((id) => ({ kind: 'delete', id })),
+    );
   }
 
   async deleteByDocument(collection: string, documentId: number): Promise<void> {
@@ -290,9 +338,14 @@ export class EmbeddedIndex implements VectorIndex {
         delVec.run(BigInt(id));
         delTerms.run(id);
       }
-      this.bump(row.id);
+      return { ids, version: this.bump(row.id) };
     });
-    write.immediate();
+    const { ids, version } = write.immediate();
+    this.followWrite(
+      row.id,
+      version,
+      ids.map((id) => ({ kind: 'delete', id: Number(id) })),
+    );
   }
 
   // ---- reads ----------------------------------------------------------------------------------
@@ -312,6 +365,10 @@ export class EmbeddedIndex implements VectorIndex {
     }
     const f = options.filter;
     if (filterMatchesNothing(f)) return [];
+    if (!hasFilter(f)) {
+      const fast = this.fastSearch(row, vector, Math.min(options.k, MAX_K));
+      if (fast) return fast;
+    }
     const where: string[] = ['embedding MATCH ?', 'k = ?'];
     const params: unknown[] = [vector, BigInt(Math.min(options.k, MAX_K))];
     if (f?.documentIds) {
@@ -411,6 +468,8 @@ export class EmbeddedIndex implements VectorIndex {
   async dispose(): Promise<void> {
     // The database connection belongs to the storage service, which closes it.
     this.disposed = true;
+    this.scans.clear();
+    this.builds.clear();
   }
 
   // ---- helpers --------------------------------------------------------------------------------
@@ -428,15 +487,163 @@ export class EmbeddedIndex implements VectorIndex {
     return row;
   }
 
-  private bump(id: number): void {
-    this.db
-      .prepare('UPDATE vector_collections SET index_version = index_version + 1, updated_at = ? WHERE id = ?')
-      .run(new Date().toISOString(), id);
+  /** Bumps a collection's index_version; returns the new one. */
+  private bump(id: number): number {
+    return this.db
+      .prepare(
+        'UPDATE vector_collections SET index_version = index_version + 1, updated_at = ? WHERE id = ? RETURNING index_version',
+      )
+      .pluck()
+      .get(new Date().toISOString(), id) as number;
+  }
+
+  // ---- the int8 fast path ---------------------------------------------------------------------
+
+  /** What the fast path of a collection is doing. */
+  quantizedScanState(name: string): QuantizedScanState {
+    const row = this.row(name);
+    const scan = row ? this.scans.get(row.id) : undefined;
+    if (scan) return { state: 'ready', vectors: scan.size, bytes: scan.bytes };
+    return { state: row && this.builds.has(row.id) ? 'building' : 'off', vectors: 0, bytes: 0 };
+  }
+
+  /** Resolves when the fast path of a collection is built (starting the build if needed). */
+  async warmQuantizedScan(name: string): Promise<QuantizedScanState> {
+    const row = this.require(name);
+    if (!this.scans.has(row.id)) await this.startScanBuild(row);
+    return this.quantizedScanState(name);
+  }
+
+  /**
+   * Candidates from the int8 copy, re-scored exactly by sqlite-vec; undefined when the copy is not
+   * there (too small a collection, still building, or stale): the caller runs the exact scan.
+   */
+  private fastSearch(row: CollectionRow, vector: Float32Array, k: number): VectorHit[] | undefined {
+    const scan = this.scans.get(row.id);
+    if (!scan) {
+      if (
+        Number.isFinite(this.scanMin) &&
+        !this.builds.has(row.id) &&
+        this.countSync(row.name) >= this.scanMin
+      )
+        void this.startScanBuild(row);
+      return undefined;
+    }
+    if (scan.version !== row.index_version) {
+      // A write this object did not see (another connection): the copy cannot be trusted.
+      this.scans.delete(row.id);
+      return undefined;
+    }
+    if (scan.size === 0) return [];
+    const want = Math.min(scan.size, Math.max(2 * k, k + 64));
+    const candidates = scan.candidates(vector, want);
+    if (candidates.length === 0) return [];
+    const rows = this.db
+      .prepare(
+        `SELECT rowid AS id, distance FROM ${vecTable(row.id)}
+         WHERE embedding MATCH ? AND k = ? AND rowid IN (SELECT value FROM json_each(?)) ORDER BY distance`,
+      )
+      .all(vector, BigInt(Math.min(k, candidates.length)), JSON.stringify(candidates.map((c) => c.id))) as {
+      id: number;
+      distance: number;
+    }[];
+    return rows.map((r) => ({ id: Number(r.id), score: 1 - r.distance }));
+  }
+
+  private startScanBuild(row: CollectionRow): Promise<void> {
+    const existing = this.builds.get(row.id);
+    if (existing) return existing.done;
+    const build: ScanBuild = { pending: [], writes: 0, done: Promise.resolve() };
+    this.builds.set(row.id, build);
+    build.done = this.buildScan(row, build)
+      .catch(() => undefined) // the exact scan keeps answering; the next query tries again
+      .finally(() => {
+        if (this.builds.get(row.id) === build) this.builds.delete(row.id);
+      });
+    return build.done;
+  }
+
+  /**
+   * Reads every vector in rowid slices, yielding to the event loop between slices, then replays the
+   * writes made meanwhile. Rows read after a write already hold it; replaying is idempotent.
+   */
+  private async buildScan(row: CollectionRow, build: ScanBuild): Promise<void> {
+    const startVersion = this.row(row.name)?.index_version;
+    if (startVersion === undefined) return;
+    const count = this.countSync(row.name);
+    const stmt = this.db.prepare(
+      `SELECT rowid AS id, embedding FROM ${vecTable(row.id)} WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+    );
+    let scan: QuantizedScan | undefined;
+    let after = 0n;
+    for (;;) {
+      if (this.disposed || this.builds.get(row.id) !== build || this.row(row.name)?.id !== row.id) return;
+      const rows = stmt.all(after, BigInt(this.scanSlice)) as { id: number; embedding: Buffer }[];
+      const vectors = rows.map((r) => new Float32Array(new Uint8Array(r.embedding).buffer));
+      if (!scan) {
+        let maxAbs = 0;
+        for (const v of vectors)
+          for (let d = 0; d < v.length; d++) maxAbs = Math.max(maxAbs, Math.abs(v[d]!));
+        // A margin over the first slice's largest component; later outliers are clipped (see quantizedScan.ts).
+        scan = QuantizedScan.create(row.dimension, maxAbs * 1.25, count + 1024, startVersion);
+      }
+      rows.forEach((r, i) => scan!.set(Number(r.id), vectors[i]!));
+      if (rows.length < this.scanSlice) break;
+      after = BigInt(rows.at(-1)!.id);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (!scan || this.disposed || this.builds.get(row.id) !== build) return;
+    for (const op of build.pending) {
+      if (op.kind === 'set') scan.set(op.id, op.vector);
+      else scan.delete(op.id);
+    }
+    const now = this.row(row.name);
+    // Every write since the start went through this object: the copy is exact as of `now`.
+    if (now?.id !== row.id || now.index_version !== startVersion + build.writes) return;
+    scan.version = now.index_version;
+    this.scans.set(row.id, scan);
+  }
+
+  /** Applies a write made through this object to the collection's int8 copy (or its build). */
+  private followWrite(collectionId: number, version: number, ops: ScanOp[]): void {
+    const build = this.builds.get(collectionId);
+    if (build) {
+      build.pending.push(...ops);
+      build.writes++;
+    }
+    const scan = this.scans.get(collectionId);
+    if (!scan) return;
+    if (scan.version !== version - 1) {
+      this.scans.delete(collectionId);
+      return;
+    }
+    for (const op of ops) {
+      if (op.kind === 'set') scan.set(op.id, op.vector);
+      else scan.delete(op.id);
+    }
+    scan.version = version;
+  }
+
+  private forgetScan(collectionId: number): void {
+    this.scans.delete(collectionId);
+    this.builds.delete(collectionId);
   }
 
   private assertOpen(): void {
     if (this.disposed) throw new AppError('UNAVAILABLE', 'The embedded vector index is closed.');
   }
+}
+
+function hasFilter(f: SearchOptions['filter']): boolean {
+  if (!f) return false;
+  return (
+    f.documentIds !== undefined ||
+    f.fileTypes !== undefined ||
+    f.dateFrom !== undefined ||
+    f.dateTo !== undefined ||
+    f.tags !== undefined ||
+    f.folders !== undefined
+  );
 }
 
 function vecTable(id: number): string {
