@@ -224,6 +224,7 @@ function emptyIngest(paused: boolean) {
       chunks: 0,
       chunksPerSecond: 0,
       etaMs: 0,
+      lastJobId: 0,
     },
     jobs: [],
     modelId: null,

@@ -36,7 +36,17 @@ export type ToWorker =
       maxBytes?: number;
       chunking: ChunkingOptions;
     }
-  | { t: 'cancel'; id: number };
+  | { t: 'cancel'; id: number }
+  | { t: 'stats'; id: number };
+
+export interface WorkerStats {
+  /** Requests in flight (an ingest or embed counts until it is answered). */
+  requests: number;
+  /** Texts waiting in the embedding queues (all models). */
+  queuedTexts: number;
+  /** Texts run through a model since the worker started (all models). */
+  embeddedTexts: number;
+}
 
 export interface IngestedFile {
   skipped: boolean;

@@ -4,20 +4,31 @@
  * embedding (onnxruntime-node, intra-op threads = the machine's cores). The main thread only writes
  * SQLite.
  *
- * Embedding is scheduled across requests: texts wait in one queue per kind, queries first (a search
- * never waits behind a 500-file import), and every batch takes texts of similar token length
- * (sorted by length, up to `maxBatch` texts and `maxBatchTokens` padded tokens), so a batch is
- * padded only to its own longest text.
+ * Embedding is scheduled across requests (embedScheduler.ts): queries first, length-bucketed
+ * batches.
+ *
+ * Cancellation: `{t:'cancel', id}` aborts the request's signal. An ingest checks it between every
+ * stage and the parsers and the scheduler honour it inside theirs, so a cancelled file stops where
+ * it is (no more parsing, chunking or embedding) and is answered CANCELLED. The main thread does not
+ * wait for that answer (it discards whatever comes back for a cancelled request).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { AppError, isAppError } from '../../shared/ipc/result';
 import type { Chunk } from '../../shared/types/knowledge';
-import { createEmbedder, type EmbedKind, type Embedder } from '../services/inference/embedder';
+import { createEmbedder, type Embedder } from '../services/inference/embedder';
 import { createDocumentChunker, type DocumentChunker } from '../services/knowledge/chunking';
+import { EmbedScheduler } from '../services/knowledge/embedScheduler';
 import { isParseError, parseFile } from '../services/knowledge/parsers';
-import type { FromWorker, IngestedFile, ModelSpec, ToWorker, WorkerFailure } from './knowledgeProtocol';
+import type {
+  FromWorker,
+  IngestedFile,
+  ModelSpec,
+  ToWorker,
+  WorkerFailure,
+  WorkerStats,
+} from './knowledgeProtocol';
 
 const port = parentPort;
 if (!port) throw new Error('knowledgeWorker must run in a worker thread');
@@ -35,6 +46,8 @@ interface LoadedModel {
 
 const models = new Map<string, Promise<LoadedModel>>();
 const controllers = new Map<number, AbortController>();
+/** Texts embedded by models since unloaded (for `stats`). */
+let retiredTexts = 0;
 
 function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(msg, transfer);
@@ -62,111 +75,12 @@ async function load(spec: ModelSpec): Promise<LoadedModel> {
     threads,
   });
   const chunker = await createDocumentChunker(spec.tokenizerPath);
-  return { spec, embedder, chunker, scheduler: new EmbedScheduler(embedder) };
-}
-
-interface Pending {
-  text: string;
-  tokens: number;
-  request: EmbedRequest;
-  index: number;
-}
-
-interface EmbedRequest {
-  seq: number;
-  vectors: Float32Array[];
-  remaining: number;
-  resolve(v: Float32Array[]): void;
-  reject(e: unknown): void;
-  signal?: AbortSignal;
-}
-
-class EmbedScheduler {
-  private readonly queues: Record<EmbedKind, Pending[]> = { query: [], document: [] };
-  private running = false;
-  private seq = 0;
-
-  constructor(private readonly embedder: Embedder) {}
-
-  embed(texts: readonly string[], kind: EmbedKind, signal?: AbortSignal): Promise<Float32Array[]> {
-    if (texts.length === 0) return Promise.resolve([]);
-    return new Promise((resolve, reject) => {
-      const request: EmbedRequest = {
-        seq: this.seq++,
-        vectors: new Array(texts.length),
-        remaining: texts.length,
-        resolve,
-        reject,
-        signal,
-      };
-      const tokens = this.embedder.countTokens(texts, kind);
-      texts.forEach((text, index) =>
-        this.queues[kind].push({ text, tokens: tokens[index]!, request, index }),
-      );
-      signal?.addEventListener(
-        'abort',
-        () => {
-          for (const k of ['query', 'document'] as const)
-            this.queues[k] = this.queues[k].filter((p) => p.request !== request);
-          reject(new AppError('CANCELLED', 'Cancelled.'));
-        },
-        { once: true },
-      );
-      void this.pump();
-    });
-  }
-
-  private next(): { kind: EmbedKind; batch: Pending[] } | undefined {
-    const kind: EmbedKind | undefined =
-      this.queues.query.length > 0 ? 'query' : this.queues.document.length > 0 ? 'document' : undefined;
-    if (!kind) return undefined;
-    const queue = this.queues[kind].sort((a, b) => a.tokens - b.tokens);
-    // Start from the oldest request's shortest text so no document waits forever, then take its
-    // neighbours in length order.
-    const oldest = Math.min(...queue.map((p) => p.request.seq));
-    const start = Math.max(
-      0,
-      queue.findIndex((p) => p.request.seq === oldest),
-    );
-    const batch: Pending[] = [];
-    let longest = 0;
-    let i = start;
-    while (i < queue.length && batch.length < maxBatch) {
-      const p = queue[i]!;
-      const width = Math.max(longest, p.tokens);
-      if (batch.length > 0 && width * (batch.length + 1) > maxBatchTokens) break;
-      longest = width;
-      batch.push(p);
-      i++;
-    }
-    queue.splice(start, batch.length);
-    return { kind, batch };
-  }
-
-  private async pump(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      for (let job = this.next(); job; job = this.next()) {
-        const live = job.batch.filter((p) => !p.request.signal?.aborted);
-        if (live.length === 0) continue;
-        try {
-          const vectors = await this.embedder.embed(
-            live.map((p) => p.text),
-            job.kind,
-          );
-          live.forEach((p, k) => {
-            p.request.vectors[p.index] = vectors[k]!;
-            if (--p.request.remaining === 0) p.request.resolve(p.request.vectors);
-          });
-        } catch (e) {
-          for (const p of live) p.request.reject(e);
-        }
-      }
-    } finally {
-      this.running = false;
-    }
-  }
+  return {
+    spec,
+    embedder,
+    chunker,
+    scheduler: new EmbedScheduler(embedder, () => ({ maxBatch, maxBatchTokens })),
+  };
 }
 
 async function hashFile(
@@ -194,16 +108,31 @@ async function hashFile(
   return { hash: hash.digest('hex'), size: st.size, mtimeMs: Math.floor(st.mtimeMs) };
 }
 
+function stopIfCancelled(signal: AbortSignal): void {
+  if (signal.aborted) throw new AppError('CANCELLED', 'Cancelled.');
+}
+
 async function ingest(msg: Extract<ToWorker, { t: 'ingest' }>, signal: AbortSignal): Promise<IngestedFile> {
   const m = await model(msg.modelId);
+  stopIfCancelled(signal);
   send({ t: 'stage', id: msg.id, stage: 'hashing' });
   const file = await hashFile(msg.path, signal);
+  stopIfCancelled(signal);
   if (msg.knownHash && msg.knownHash === file.hash) return { skipped: true, ...file };
   send({ t: 'stage', id: msg.id, stage: 'parsing' });
-  const doc = await parseFile(msg.path, { signal, ...(msg.maxBytes ? { maxBytes: msg.maxBytes } : {}) });
+  let doc;
+  try {
+    doc = await parseFile(msg.path, { signal, ...(msg.maxBytes ? { maxBytes: msg.maxBytes } : {}) });
+  } catch (e) {
+    // The parsers report an aborted signal as TIMEOUT; a cancel is not a parse failure.
+    stopIfCancelled(signal);
+    throw e;
+  }
+  stopIfCancelled(signal);
   send({ t: 'stage', id: msg.id, stage: 'chunking' });
   const chunks: Chunk[] = m.chunker(doc, msg.chunking);
   if (chunks.length === 0) throw new AppError('INVALID_INPUT', 'The file has no text to index.');
+  stopIfCancelled(signal);
   send({ t: 'stage', id: msg.id, stage: 'embedding', chunks: chunks.length });
   const vectors = await m.scheduler.embed(
     chunks.map((c) => c.text),
@@ -237,6 +166,22 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'cancel':
       controllers.get(msg.id)?.abort();
       return;
+    case 'stats':
+      await reply(msg.id, async () => {
+        const stats: WorkerStats = {
+          requests: controllers.size,
+          queuedTexts: 0,
+          embeddedTexts: retiredTexts,
+        };
+        for (const p of models.values()) {
+          const m = await p.catch(() => undefined);
+          if (!m) continue;
+          stats.queuedTexts += m.scheduler.queued;
+          stats.embeddedTexts += m.scheduler.embeddedTexts;
+        }
+        return stats;
+      });
+      return;
     case 'load': {
       if (!models.has(msg.model.id)) {
         const p = load(msg.model);
@@ -253,7 +198,11 @@ async function handle(msg: ToWorker): Promise<void> {
       await reply(msg.id, async () => {
         const m = models.get(msg.modelId);
         models.delete(msg.modelId);
-        if (m) await (await m).embedder.dispose();
+        if (m) {
+          const loaded = await m;
+          retiredTexts += loaded.scheduler.embeddedTexts;
+          await loaded.embedder.dispose();
+        }
         return null;
       });
       return;

@@ -205,6 +205,11 @@ export const IngestTotalsSchema = z.object({
   chunksPerSecond: z.number(),
   /** Estimated ms until the queue is empty (null until there is a rate to base it on). */
   etaMs: z.number().nullable(),
+  /**
+   * The newest job's id. Totals are published only once a batch is wholly queued (one transaction),
+   * so a client that knows fewer jobs than this re-reads `ingest.status` for the new ones.
+   */
+  lastJobId: z.number().int(),
 });
 export type IngestTotals = z.infer<typeof IngestTotalsSchema>;
 

@@ -110,6 +110,15 @@ interface Sample {
   chunks: number;
 }
 
+/**
+ * Stops a job the worker has. A cancel wins over a pause or a quit that is still unwinding (the
+ * file must end cancelled, not go back to the queue); a pause or quit never turns a cancel back.
+ */
+function abortJob(a: ActiveJob, reason: AbortReason): void {
+  if (a.reason !== 'cancel') a.reason = reason;
+  a.controller.abort();
+}
+
 /** Collection name for a model id: lower-case letters, digits and underscores. */
 export function collectionFor(modelId: string): string {
   const base = modelId.toLowerCase().replace(/[^a-z0-9_]+/g, '_');
@@ -126,7 +135,12 @@ export class KnowledgeService implements Disposable {
   private paused: boolean;
   private disposed = false;
   private started = false;
+  /**
+   * The current run of the queue (what the import panel totals): jobs from `sessionStart` on, plus
+   * older jobs retried during it. A run starts when work arrives at an idle queue.
+   */
   private sessionStart = 0;
+  private readonly sessionExtra = new Set<number>();
   private sessionStartedAt = 0;
   private samples: Sample[] = [];
   private readonly dirty = new Map<number, FileProgress>();
@@ -178,10 +192,7 @@ export class KnowledgeService implements Disposable {
     if (this.emitTimer) clearTimeout(this.emitTimer);
     if (this.purgeTimer) clearTimeout(this.purgeTimer);
     const running = [...this.active.values()];
-    for (const a of running) {
-      a.reason = 'dispose';
-      a.controller.abort();
-    }
+    for (const a of running) abortJob(a, 'dispose');
     await Promise.allSettled(running.map((a) => a.done));
     await this.reembedRun?.catch(() => undefined);
     await this.syncing.catch(() => undefined);
@@ -399,10 +410,7 @@ export class KnowledgeService implements Disposable {
   pause(): IngestStatus {
     this.paused = true;
     this.store.setState('ingest.paused', '1');
-    for (const a of this.active.values()) {
-      a.reason = 'pause';
-      a.controller.abort();
-    }
+    for (const a of this.active.values()) abortJob(a, 'pause');
     this.scheduleEmit();
     return this.status();
   }
@@ -438,10 +446,7 @@ export class KnowledgeService implements Disposable {
       .all(...args) as number[];
     for (const id of running) {
       const a = this.active.get(id);
-      if (a) {
-        a.reason = 'cancel';
-        a.controller.abort();
-      }
+      if (a) abortJob(a, 'cancel');
     }
     this.scheduleEmit();
     this.checkIdle();
@@ -469,7 +474,12 @@ export class KnowledgeService implements Disposable {
       if (String(e).includes('UNIQUE')) throw new AppError('CONFLICT', 'This file is already queued.');
       throw e;
     }
-    if (wasIdle) this.sessionStart = Math.min(this.sessionStart, jobId);
+    if (wasIdle) {
+      // A retry on an idle queue is a run of its own: one file, not every job since this one.
+      this.newSession();
+      this.sessionStart = this.lastJobId() + 1;
+      this.sessionExtra.add(jobId);
+    } else if (jobId < this.sessionStart) this.sessionExtra.add(jobId);
     const row = this.store.job(jobId)!;
     this.markDirty(row);
     this.pump();
@@ -479,11 +489,11 @@ export class KnowledgeService implements Disposable {
   status(): IngestStatus {
     const jobs = this.db
       .prepare(
-        `SELECT * FROM ingest_jobs j WHERE id >= ?
+        `SELECT * FROM ingest_jobs j WHERE id >= ? OR id IN (SELECT value FROM json_each(?))
            OR (state = 'failed' AND NOT EXISTS (SELECT 1 FROM ingest_jobs k WHERE k.path = j.path AND k.id > j.id))
          ORDER BY id LIMIT 5000`,
       )
-      .all(this.sessionStart) as JobRow[];
+      .all(this.sessionStart, JSON.stringify([...this.sessionExtra])) as JobRow[];
     return {
       paused: this.paused,
       active: this.active.size > 0,
@@ -503,9 +513,9 @@ export class KnowledgeService implements Disposable {
     const rows = this.db
       .prepare(
         `SELECT state, outcome, count(*) AS n, sum(bytes) AS bytes, sum(chunks) AS chunks
-         FROM ingest_jobs WHERE id >= ? GROUP BY state, outcome`,
+         FROM ingest_jobs WHERE id >= ? OR id IN (SELECT value FROM json_each(?)) GROUP BY state, outcome`,
       )
-      .all(this.sessionStart) as Array<{
+      .all(this.sessionStart, JSON.stringify([...this.sessionExtra])) as Array<{
       state: string;
       outcome: string | null;
       n: number;
@@ -525,6 +535,7 @@ export class KnowledgeService implements Disposable {
       chunks: 0,
       chunksPerSecond: 0,
       etaMs: null,
+      lastJobId: this.lastJobId(),
     };
     for (const r of rows) {
       t.files += r.n;
@@ -560,8 +571,13 @@ export class KnowledgeService implements Disposable {
       .get() as number | null;
     const max = (this.db.prepare('SELECT max(id) FROM ingest_jobs').pluck().get() as number | null) ?? 0;
     this.sessionStart = first ?? max + 1;
+    this.sessionExtra.clear();
     this.sessionStartedAt = Date.now();
     this.samples = [];
+  }
+
+  private lastJobId(): number {
+    return (this.db.prepare('SELECT max(id) FROM ingest_jobs').pluck().get() as number | null) ?? 0;
   }
 
   private isIdle(): boolean {

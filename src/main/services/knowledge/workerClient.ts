@@ -17,6 +17,7 @@ import type {
   ModelSpec,
   ToWorker,
   WorkerFailure,
+  WorkerStats,
 } from '../../workers/knowledgeProtocol';
 
 export interface KnowledgeWorkerOptions {
@@ -59,6 +60,9 @@ export class KnowledgeWorkerClient {
   private readonly models = new Map<string, ModelSpec>();
   private nextId = 1;
   private disposed = false;
+  /** Requests answered CANCELLED here whose worker side has not finished unwinding yet. */
+  private readonly unwinding = new Set<number>();
+  private unwound: Array<() => void> = [];
 
   constructor(private readonly options: KnowledgeWorkerOptions = {}) {}
 
@@ -103,11 +107,38 @@ export class KnowledgeWorkerClient {
     return this.call({ t: 'ingest', id: 0, ...req }, signal, onStage) as Promise<IngestedFile>;
   }
 
-  async dispose(): Promise<void> {
+  /** What the worker is doing: requests in flight, texts waiting for a batch, texts embedded so far. */
+  async stats(): Promise<WorkerStats> {
+    if (!this.worker) return { requests: 0, queuedTexts: 0, embeddedTexts: 0 };
+    return (await this.call({ t: 'stats', id: 0 })) as WorkerStats;
+  }
+
+  /**
+   * Stops the worker. Requests in flight are cancelled and the worker gets up to `graceMs` to unwind
+   * them before it is terminated: ending a worker thread while onnxruntime is inside a run aborts
+   * the whole process.
+   */
+  async dispose(graceMs = 10_000): Promise<void> {
     this.disposed = true;
     const w = this.worker;
-    this.worker = undefined;
+    if (w) {
+      for (const id of this.pending.keys()) {
+        w.postMessage({ t: 'cancel', id } satisfies ToWorker);
+        this.unwinding.add(id);
+      }
+    }
     this.failAll(new AppError('CANCELLED', 'The knowledge worker was stopped.'));
+    if (w && this.unwinding.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.unwound.push(resolve)),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.worker = undefined;
     if (w) await w.terminate();
   }
 
@@ -120,7 +151,16 @@ export class KnowledgeWorkerClient {
     const worker = await this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const onAbort = (): void => worker.postMessage({ t: 'cancel', id } satisfies ToWorker);
+      // A cancel reaches the worker (it stops the file where it is), and the caller is answered at
+      // once: it does not wait for a file stuck in a long parse, and a late reply is dropped.
+      const onAbort = (): void => {
+        const p = this.pending.get(id);
+        if (!p) return;
+        worker.postMessage({ t: 'cancel', id } satisfies ToWorker);
+        this.pending.delete(id);
+        this.unwinding.add(id);
+        p.reject(new AppError('CANCELLED', 'Cancelled.'));
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
         resolve: (v) => {
@@ -184,6 +224,11 @@ export class KnowledgeWorkerClient {
 
   private onMessage(m: FromWorker): void {
     if (m.t === 'ready') return;
+    if (m.t !== 'stage' && this.unwinding.delete(m.id) && this.unwinding.size === 0) {
+      const waiters = this.unwound;
+      this.unwound = [];
+      for (const w of waiters) w();
+    }
     const p = this.pending.get(m.id);
     if (!p) return;
     if (m.t === 'stage') {
@@ -199,6 +244,8 @@ export class KnowledgeWorkerClient {
     if (this.worker !== worker) return;
     this.worker = undefined;
     this.ready = undefined;
+    this.unwinding.clear();
+    for (const w of this.unwound.splice(0)) w();
     this.failAll(new AppError('UNAVAILABLE', `The knowledge worker stopped (${e.message}).`));
   }
 

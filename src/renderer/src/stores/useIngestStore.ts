@@ -35,6 +35,8 @@ interface IngestState {
   hidden: ReadonlySet<number>;
   /** Whether the first `ingest.status` has been read. */
   loaded: boolean;
+  /** The newest job id `ingest.status` has listed (an event with a newer one means new jobs). */
+  knownLastJobId: number;
   /** Browser uploads in flight (files, bytes sent). */
   uploads: UploadState[];
   refresh(): Promise<void>;
@@ -91,6 +93,36 @@ function merge(prev: JobView | undefined, f: FileProgress): JobView {
 }
 
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+let refreshing: Promise<void> | undefined;
+let refreshAgain = false;
+
+/** Reads `ingest.status` into the store. */
+async function readStatus(): Promise<void> {
+  const r = await invoke('ingest.status', {});
+  if (!r.ok) return;
+  const s = useIngestStore.getState();
+  const jobs = new Map<number, JobView>();
+  for (const j of r.value.jobs) jobs.set(j.id, toView(j));
+  let hidden = s.hidden;
+  if (!s.loaded && !r.value.jobs.some((j) => !isFinished(j))) {
+    // A page opened after an import ended does not replay it (unresolved failures still show). A
+    // page opened while one runs shows all of that run, finished files included, so its rows and
+    // its totals describe the same files.
+    const old = new Set(hidden);
+    for (const j of jobs.values()) if (j.state === 'done' || j.state === 'cancelled') old.add(j.id);
+    hidden = old;
+  }
+  useIngestStore.setState({
+    paused: r.value.paused,
+    active: r.value.active,
+    totals: r.value.totals,
+    reembed: r.value.reembed,
+    jobs,
+    hidden,
+    loaded: true,
+    knownLastJobId: Math.max(s.knownLastJobId, r.value.totals.lastJobId),
+  });
+}
 
 export const useIngestStore = create<IngestState>((set, get) => ({
   paused: false,
@@ -100,28 +132,28 @@ export const useIngestStore = create<IngestState>((set, get) => ({
   jobs: new Map(),
   hidden: new Set(),
   loaded: false,
+  knownLastJobId: 0,
   uploads: [],
 
-  async refresh() {
-    const r = await invoke('ingest.status', {});
-    if (!r.ok) return;
-    const jobs = new Map<number, JobView>();
-    for (const j of r.value.jobs) jobs.set(j.id, toView(j));
-    let hidden = get().hidden;
-    if (!get().loaded) {
-      const old = new Set(hidden);
-      for (const j of jobs.values()) if (j.state === 'done' || j.state === 'cancelled') old.add(j.id);
-      hidden = old;
+  refresh() {
+    // One read at a time; a call while one is in flight asks for one more read after it (the
+    // answer in flight may predate what the caller learnt).
+    if (refreshing) {
+      refreshAgain = true;
+      return refreshing;
     }
-    set({
-      paused: r.value.paused,
-      active: r.value.active,
-      totals: r.value.totals,
-      reembed: r.value.reembed,
-      jobs,
-      hidden,
-      loaded: true,
-    });
+    const run = (async () => {
+      try {
+        do {
+          refreshAgain = false;
+          await readStatus();
+        } while (refreshAgain);
+      } finally {
+        refreshing = undefined;
+      }
+    })();
+    refreshing = run;
+    return run;
   },
 
   applyProgress(p) {
@@ -133,8 +165,12 @@ export const useIngestStore = create<IngestState>((set, get) => ({
       jobs.set(f.jobId, merge(prev, f));
     }
     set({ paused: p.paused, active: p.active, totals: p.totals, reembed: p.reembed, jobs });
-    // A job first seen in an event lacks its size and batch: fetch the full list soon (coalesced).
-    if (unknown && !refreshTimer) {
+    if (p.totals.lastJobId > get().knownLastJobId) {
+      // Jobs were queued that this page has not listed (another window, a route, the quick ask).
+      // Totals are published only after a batch's one transaction, so the whole batch is there.
+      void get().refresh();
+    } else if (unknown && !refreshTimer) {
+      // A job first seen in an event lacks its size and batch: fetch the full list soon (coalesced).
       refreshTimer = setTimeout(() => {
         refreshTimer = undefined;
         void get().refresh();

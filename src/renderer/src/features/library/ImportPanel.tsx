@@ -43,15 +43,22 @@ export function ImportPanel() {
   const s = useIngestStore();
   const [collapsed, setCollapsed] = useState(false);
   const jobs = visibleJobs(s);
-  if (jobs.length === 0 && s.uploads.length === 0) return null;
-
   const t = s.totals;
-  const done = jobs.filter((j) => j.state === 'done').length;
-  const failed = jobs.filter((j) => j.state === 'failed');
+  const queueBusy = t !== null && t.queued + t.running > 0;
+  if (jobs.length === 0 && s.uploads.length === 0 && !queueBusy) return null;
+
+  // The heading counts the queue's current run as the main process does (its totals are published
+  // only after a whole batch is queued, so they are right from the first event, before this page
+  // has listed the jobs); with no run (only older failures listed) it counts the rows.
+  const run = t !== null && t.files > 0;
   const unfinished = jobs.filter((j) => !isFinished(j)).length;
-  const allFinished = unfinished === 0 && s.uploads.length === 0;
-  const bytesTotal = jobs.reduce((a, j) => a + j.bytes, 0);
-  const bytesDone = jobs.reduce((a, j) => a + (j.state === 'done' ? j.bytes : 0), 0);
+  const done = run ? t.done + t.skipped : jobs.filter((j) => j.state === 'done').length;
+  const files = run ? t.files : jobs.length;
+  const failedCount = run ? t.failed : jobs.filter((j) => j.state === 'failed').length;
+  const cancelled = run ? t.cancelled : jobs.filter((j) => j.state === 'cancelled').length;
+  const allFinished = unfinished === 0 && !queueBusy && s.uploads.length === 0;
+  const bytesTotal = run ? t.bytesTotal : jobs.reduce((a, j) => a + j.bytes, 0);
+  const bytesDone = run ? t.bytesDone : jobs.reduce((a, j) => a + (isFinished(j) ? j.bytes : 0), 0);
   const uploadLoaded = s.uploads.reduce((a, u) => a + u.loaded, 0);
   const uploadTotal = s.uploads.reduce((a, u) => a + u.total, 0);
   const pct = bytesTotal > 0 ? Math.round((bytesDone / bytesTotal) * 100) : allFinished ? 100 : 0;
@@ -60,14 +67,13 @@ export function ImportPanel() {
     j.state === 'failed' ? 0 : j.state === 'running' ? 1 : isFinished(j) ? 3 : 2;
   const rows = [...jobs].sort((a, b) => order(a) - order(b) || a.id - b.id);
 
-  const cancelled = jobs.filter((j) => j.state === 'cancelled').length;
   const title = allFinished
-    ? `Import finished: ${done} of ${jobs.length} ${jobs.length === 1 ? 'file' : 'files'}` +
-      (failed.length ? `, ${failed.length} failed` : '') +
+    ? `Import finished: ${done} of ${files} ${files === 1 ? 'file' : 'files'}` +
+      (failedCount ? `, ${failedCount} failed` : '') +
       (cancelled ? `, ${cancelled} cancelled` : '')
     : s.paused
       ? 'Import paused'
-      : `Importing ${done} of ${jobs.length} ${jobs.length === 1 ? 'file' : 'files'}`;
+      : `Importing ${done} of ${files} ${files === 1 ? 'file' : 'files'}`;
 
   return (
     <section className="import-panel" aria-labelledby="import-panel-title" data-testid="import-panel">
@@ -87,7 +93,7 @@ export function ImportPanel() {
               </button>
             )
           ) : null}
-          {!allFinished && unfinished > 0 ? (
+          {!allFinished ? (
             <button type="button" className="button button--ghost" onClick={() => void s.cancel()}>
               Cancel all
             </button>
