@@ -94,6 +94,7 @@ export const VALID_EXAMPLES: Record<RouteName, Example[]> = {
     { input: {}, outcome: 'UNAVAILABLE' },
     { input: { folders: true }, outcome: 'UNAVAILABLE' },
   ],
+  'app.openConversation': [{ input: { id: 1 }, outcome: 'UNAVAILABLE' }],
   'assistant.ask': [
     { input: { text: 'What does the contract say about payloads?' } },
     { input: { conversationId: 999_999, text: 'hello' }, outcome: 'NOT_FOUND' },

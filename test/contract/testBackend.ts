@@ -141,6 +141,9 @@ export function createTestBackend(): TestBackend {
     'app.pickFiles': () => {
       throw new AppError('UNAVAILABLE', 'The file picker needs the desktop app.');
     },
+    'app.openConversation': () => {
+      throw new AppError('UNAVAILABLE', 'Opening the main window needs the desktop app.');
+    },
     // No assistant in this backend: every assistant route answers UNAVAILABLE.
     'assistant.ask': () => noAssistant(),
     'assistant.stop': () => noAssistant(),

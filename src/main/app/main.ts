@@ -174,7 +174,7 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
         });
 
     // The registry needs the core's events, and the core asks the registry for `hotkeys.list`.
-    const late: { hotkeys?: HotkeyRegistry } = {};
+    const late: { hotkeys?: HotkeyRegistry; openConversation?: (id: number) => void } = {};
     const core = store.add(
       await createCore({
         mode: 'desktop',
@@ -194,6 +194,11 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
               ? await electron.dialog.showOpenDialog(parent, options)
               : await electron.dialog.showOpenDialog(options);
             return r.canceled ? [] : r.filePaths;
+          },
+          openConversation(id) {
+            if (!late.openConversation)
+              throw new AppError('UNAVAILABLE', 'The main window is not ready yet.');
+            late.openConversation(id);
           },
           async openPath(p) {
             // Resolves to an error message ('' on success), e.g. when the file was moved or deleted.
@@ -227,14 +232,18 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
     let main: BrowserWindow | null = null;
     const live = (w: BrowserWindow | null): BrowserWindow | null => (w && !w.isDestroyed() ? w : null);
 
-    /** Shows the main window (creating it if needed), on `view` when one is given. */
-    const openMain = (view?: string): void => {
+    /**
+     * Shows the main window (creating it if needed), on `view` when one is given; with a
+     * `conversationId` (view `ask`), on that conversation.
+     */
+    const openMain = (view?: string, conversationId?: number): void => {
       let win = live(main);
       if (!win) {
         win = createMainWindow(BrowserWindowClass, {
           preload,
           source,
           ...(view ? { view } : {}),
+          ...(conversationId ? { search: `conversation=${conversationId}` } : {}),
           ...(platform === 'linux' ? { icon: path.join(resourcesDir, 'icon.png') } : {}),
         });
         const created = win;
@@ -254,7 +263,11 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
       win.show();
       win.focus();
       // A loaded window switches views on this event (the renderer's useNavStore); a new one opens there.
-      if (view) win.webContents.send(IPC_EVENT_CHANNEL, { event: 'app.openView', payload: { view } });
+      if (view)
+        win.webContents.send(IPC_EVENT_CHANNEL, {
+          event: 'app.openView',
+          payload: { view, ...(conversationId ? { conversationId } : {}) },
+        });
     };
     store.add(
       toDisposable(() => {
@@ -270,6 +283,11 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
         () => quitting,
       ),
     );
+    // "Continue in Nook" in the quick ask: the conversation opens in the main window, the popup hides.
+    late.openConversation = (id) => {
+      quickAsk.hide();
+      openMain('ask', id);
+    };
 
     const trayIcon = electron.nativeImage.createFromPath(
       path.join(resourcesDir, platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'),

@@ -33,25 +33,33 @@ export function secureWebPreferences(preload: string): WebPreferences {
 
 /**
  * Loads one of the app's pages; `view` opens the main page on that screen (`#/briefing`, read by the
- * renderer's navigation store).
+ * renderer's navigation store); `search` is its query (`conversation=12`, read by the Ask screen).
  */
 export function loadPage(
   win: Pick<BrowserWindow, 'loadURL' | 'loadFile'>,
   source: RendererSource,
   page: RendererPage,
   view?: string,
+  search?: string,
 ) {
   const hash = view ? `/${encodeURIComponent(view)}` : '';
   if (source.devUrl) {
     const base = source.devUrl.endsWith('/') ? source.devUrl : `${source.devUrl}/`;
-    return win.loadURL((page === 'index' ? base : `${base}${page}.html`) + (hash ? `#${hash}` : ''));
+    return win.loadURL(
+      (page === 'index' ? base : `${base}${page}.html`) +
+        (search ? `?${search}` : '') +
+        (hash ? `#${hash}` : ''),
+    );
   }
-  return win.loadFile(path.join(source.dir, `${page}.html`), hash ? { hash } : undefined);
+  return win.loadFile(
+    path.join(source.dir, `${page}.html`),
+    hash || search ? { ...(hash ? { hash } : {}), ...(search ? { search } : {}) } : undefined,
+  );
 }
 
 export function createMainWindow(
   BrowserWindowClass: BrowserWindowCtor,
-  opts: { preload: string; icon?: string; source: RendererSource; view?: string },
+  opts: { preload: string; icon?: string; source: RendererSource; view?: string; search?: string },
 ): BrowserWindow {
   const win = new BrowserWindowClass({
     width: 1100,
@@ -66,7 +74,7 @@ export function createMainWindow(
     webPreferences: secureWebPreferences(opts.preload),
   });
   win.once('ready-to-show', () => win.show());
-  void loadPage(win, opts.source, 'index', opts.view);
+  void loadPage(win, opts.source, 'index', opts.view, opts.search);
   return win;
 }
 

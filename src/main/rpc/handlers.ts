@@ -24,6 +24,8 @@ export interface DesktopShell {
   pickFiles(options: { folders: boolean }): Promise<string[]>;
   /** Opens a file with the system's default application; throws an AppError when it cannot. */
   openPath(path: string): Promise<void>;
+  /** Shows a conversation in the main window (and hides the quick ask). */
+  openConversation?(id: number): void;
 }
 
 export interface HandlerDeps {
@@ -142,6 +144,16 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'conversations.rename': ({ id, title }) => ai().conversations.rename(id, title),
     'conversations.delete': ({ id }) => ({ deleted: ai().conversations.delete(id) }),
     'conversations.search': ({ query }) => ai().conversations.search(query),
+    'app.openConversation': ({ id }) => {
+      if (!d.desktop?.openConversation)
+        throw new AppError(
+          'UNAVAILABLE',
+          'Opening the main window needs the desktop app; in a browser, follow the link instead.',
+        );
+      ai().conversations.get(id); // NOT_FOUND for a conversation that does not exist
+      d.desktop.openConversation(id);
+      return { opened: true };
+    },
     'memory.list': () => ai().memory.list(),
     'memory.update': ({ id, text }) => ai().memory.update(id, text),
     'memory.delete': ({ id }) => ({ deleted: ai().memory.delete(id) }),

@@ -9,6 +9,7 @@ import { ImportPanel } from './features/library/ImportPanel';
 import { useLibraryStore } from './features/library/useLibraryStore';
 import { startIngestSync, useIngestStore } from './stores/useIngestStore';
 import { AskView } from './features/ask/AskView';
+import { startAskLinks } from './features/ask/askLink';
 import { BriefingView } from './features/briefing/BriefingView';
 import { startBriefingNotifications } from './features/briefing/notifications';
 import { startBriefingSync } from './features/briefing/useBriefingStore';
@@ -64,6 +65,7 @@ function useBackendSync(): void {
     const stopIngest = startIngestSync();
     const offNotice = on('system.notice', (n) => push({ level: n.level, message: n.message }));
     const stopVoice = startVoiceActions();
+    const stopAskLinks = startAskLinks();
     const stopBriefing = startBriefingSync();
     const stopReminders = startRemindersSync();
     const stopBriefingNotices = startBriefingNotifications();
@@ -82,6 +84,7 @@ function useBackendSync(): void {
       stopIngest();
       offNotice();
       stopVoice();
+      stopAskLinks();
       stopBriefing();
       stopReminders();
       stopBriefingNotices();

@@ -1,6 +1,6 @@
 import { StrictMode, useEffect, useState, type KeyboardEvent } from 'react';
 import { createRoot } from 'react-dom/client';
-import { invoke, on } from './api';
+import { invoke, on, transportKind } from './api';
 import { Icon } from './components/Icon';
 import { DropOverlay } from './components/DropOverlay';
 import { useFileDrop } from './hooks/useFileDrop';
@@ -81,6 +81,11 @@ function QuickAsk() {
           {answer.notice ? <p className="answer__notice">{answer.notice}</p> : null}
           <AnswerText text={answer.content || '…'} citations={answer.citations} onError={setError} />
           <Sources citations={answer.citations} />
+          {error ? (
+            <p className="field__error" role="alert">
+              {error}
+            </p>
+          ) : null}
           <div className="quickask__actions">
             {answer.status === 'streaming' ? (
               <button type="button" className="button" onClick={() => stop(answer.messageId)}>
@@ -94,6 +99,15 @@ function QuickAsk() {
                   target="_blank"
                   rel="noopener"
                   data-testid="continue-in-nook"
+                  onClick={(e) => {
+                    // The desktop app: the shell shows the conversation in the main window and hides
+                    // this one. A browser follows the link to a new tab of the main page.
+                    if (transportKind() !== 'ipc') return;
+                    e.preventDefault();
+                    void invoke('app.openConversation', { id: answer.conversationId }).then(
+                      (r) => !r.ok && setError(r.message),
+                    );
+                  }}
                 >
                   Continue in Nook
                 </a>

@@ -66,6 +66,13 @@ export const assistantRoutes = {
     mutates: false,
     summary: 'Full-text search over conversation titles and messages.',
   },
+  'app.openConversation': {
+    input: z.object({ id }).strict(),
+    output: z.object({ opened: z.boolean() }),
+    mutates: false,
+    summary:
+      'Desktop only: show a conversation in the main window (the quick-ask window\'s "Continue in Nook"; the quick ask hides). The host answers UNAVAILABLE (a browser follows the link).',
+  },
   'memory.list': {
     input: z.object({}).strict(),
     output: z.array(MemorySchema),

@@ -35,6 +35,7 @@ export const ROUTES = [
   'ingest.retry',
   'knowledge.openOriginal',
   'app.pickFiles',
+  'app.openConversation',
   'assistant.ask',
   'assistant.stop',
   'conversations.list',

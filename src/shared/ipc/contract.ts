@@ -271,7 +271,11 @@ export const events = {
   'ingest.progress': IngestProgressSchema,
   'knowledge.changed': KnowledgeChangedSchema,
   /** Desktop only: the shell asks the main window to show a screen (a notification or tray item was clicked). */
-  'app.openView': z.object({ view: z.string().min(1).max(40) }),
+  'app.openView': z.object({
+    view: z.string().min(1).max(40),
+    /** With view `ask`: the conversation to show ("Continue in Nook" from the quick ask). */
+    conversationId: z.number().int().positive().optional(),
+  }),
   ...assistantEvents,
   ...voiceEvents,
   ...briefingEvents,

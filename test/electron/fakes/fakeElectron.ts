@@ -140,8 +140,11 @@ export class FakeBrowserWindow extends EventEmitter {
   async loadURL(url: string): Promise<void> {
     this.webContents.url = url;
   }
-  async loadFile(file: string, options?: { hash?: string }): Promise<void> {
-    this.webContents.url = pathToFileURL(file).href + (options?.hash ? `#${options.hash}` : '');
+  async loadFile(file: string, options?: { hash?: string; search?: string }): Promise<void> {
+    this.webContents.url =
+      pathToFileURL(file).href +
+      (options?.search ? `?${options.search}` : '') +
+      (options?.hash ? `#${options.hash}` : '');
   }
   show(): void {
     this.visible = true;

@@ -4,6 +4,7 @@ import { useToastStore } from '../../stores/useToastStore';
 import type { Conversation, Message } from '../../../../shared/types/assistant';
 import { AnswerText, Sources } from './AnswerText';
 import { useAnswers, type LiveAnswer } from './useAnswers';
+import { useAskLinkStore, type AskLink } from './askLink';
 import './ask.css';
 
 type Turn = {
@@ -40,11 +41,9 @@ function turnsFrom(messages: readonly Message[]): Turn[] {
 export function AskView() {
   const push = useToastStore((s) => s.push);
   const [conversations, setConversations] = useState<Conversation[]>([]);
-  const [linked] = useState<number | undefined>(() => {
-    const id = Number(new URLSearchParams(location.search).get('conversation'));
-    return Number.isInteger(id) && id > 0 ? id : undefined;
-  });
-  const [current, setCurrent] = useState<number | undefined>(linked);
+  const [current, setCurrent] = useState<number | undefined>(
+    () => useAskLinkStore.getState().link?.conversationId,
+  );
   const [history, setHistory] = useState<Turn[]>([]);
   const [text, setText] = useState('');
   const [grounded, setGrounded] = useState(true);
@@ -71,13 +70,19 @@ export function AskView() {
     [push, reset],
   );
 
-  // "Continue in Nook" from the quick-ask window opens the main window at ?conversation=<id>.
+  // "Continue in Nook" from the quick-ask window: a new main window opens at ?conversation=<id>, an
+  // open one gets the shell's app.openView event (askLink.ts); either way that conversation shows.
   useEffect(() => {
-    if (linked === undefined) return;
-    void invoke('conversations.get', { id: linked }).then(
-      (r) => r.ok && setHistory(turnsFrom(r.value.messages)),
-    );
-  }, [linked]);
+    const take = (link: AskLink | null) => {
+      if (!link) return;
+      useAskLinkStore.getState().consume();
+      void open(link.conversationId);
+    };
+    const unsubscribe = useAskLinkStore.subscribe((s) => take(s.link));
+    // One that came before this screen mounted (the event that switched to it, or the page's query).
+    if (useAskLinkStore.getState().link) queueMicrotask(() => take(useAskLinkStore.getState().link));
+    return unsubscribe;
+  }, [open]);
 
   // Braces: recent Chromium returns a promise from scrollIntoView, which React would call as a cleanup.
   useEffect(() => {
