@@ -1,7 +1,8 @@
 /**
- * Plugins screen against a host of its own: install the unit-converter sample by its package path
- * (a browser has no file paths to drop; the desktop app's drop hands the same path to the same
- * routes), review and approve its permissions, run its command, see the call counted, disable it.
+ * Plugins screen against a host of its own: install the unit-converter sample by dropping its .zip
+ * (uploaded to the host, which inspects it), and by its package path; review and approve its
+ * permissions, run its command, see the call counted and the status bar's Plugins entry, disable,
+ * uninstall.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,7 +34,66 @@ test.afterAll(async () => {
   if (!process.env.NOOK_E2E_KEEP) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('install a plugin package, approve its permissions and run its command', async () => {
+/** Browser globals used inside page.evaluate (this file is typechecked without DOM types). */
+interface PageGlobals {
+  DataTransfer: new () => { items: { add(file: unknown): void } };
+  File: new (parts: unknown[], name: string, options: { type: string }) => unknown;
+  Uint8Array: typeof Uint8Array;
+}
+
+test('drop a plugin package on the Plugins screen, approve its permissions, run its command', async () => {
+  test.setTimeout(60_000);
+  const page = await context.newPage();
+  await page.goto(`${host.url}/#/plugins`);
+  await expect(page.getByTestId('plugins-empty')).toBeVisible();
+  const bar = page.getByRole('contentinfo', { name: 'Service status' });
+  await expect(bar.locator('[data-service="plugins"]')).toHaveAttribute('data-state', 'off');
+
+  // A File made of the sample's real .zip bytes, dropped on the screen as a browser delivers it.
+  const bytes = [...fs.readFileSync(zip)];
+  const dataTransfer = await page.evaluateHandle((data) => {
+    const g = globalThis as unknown as PageGlobals;
+    const dt = new g.DataTransfer();
+    dt.items.add(new g.File([new g.Uint8Array(data)], 'unit-converter.zip', { type: 'application/zip' }));
+    return dt;
+  }, bytes);
+  const target = page.getByTestId('plugins-drop-target');
+  await target.dispatchEvent('dragenter', { dataTransfer });
+  await target.dispatchEvent('dragover', { dataTransfer });
+  const uploaded = page.waitForResponse((r) => r.url().endsWith('/api/plugins/upload'));
+  await target.dispatchEvent('drop', { dataTransfer });
+  const response = await uploaded;
+  expect(response.status()).toBe(200);
+  expect(response.request().headers()['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+  // The drop is the Plugins screen's: nothing went to the Library's import.
+  await expect(page.getByTestId('import-panel')).toHaveCount(0);
+
+  const dialog = page.getByTestId('plugin-approval');
+  await expect(dialog.getByRole('heading', { name: 'Install Unit converter 1.0.0?' })).toBeVisible();
+  await expect(dialog).toContainText('Nothing: it only computes with what you give it.');
+  await dialog.getByTestId('plugin-install').click();
+
+  const card = page.locator('[data-plugin="nook.unit-converter"]');
+  await expect(card.getByTestId('plugin-state')).toHaveText('Enabled');
+  const command = card.locator('[data-command="convert"]');
+  await command.getByTestId('command-input').fill('how many pounds is 3 kilos');
+  await command.getByTestId('command-run').click();
+  await expect(command.getByTestId('command-output')).toHaveText('3 kg = 6.6139 lb');
+
+  // The status bar counts it: one enabled, none failing.
+  const entry = bar.locator('[data-service="plugins"]');
+  await expect(entry).toHaveAttribute('data-state', 'ok');
+  await expect(entry).toHaveAttribute('title', /1 enabled, none failing/);
+
+  // Uninstalled from its card (after the confirmation), the screen is empty again.
+  page.once('dialog', (d) => void d.accept());
+  await card.getByRole('button', { name: 'Uninstall' }).click();
+  await expect(page.getByTestId('plugins-empty')).toBeVisible();
+  await expect(entry).toHaveAttribute('data-state', 'off');
+  await page.close();
+});
+
+test('install a plugin package by its path, approve its permissions and run its command', async () => {
   test.setTimeout(60_000);
   const page = await context.newPage();
   await page.goto(`${host.url}/#/plugins`);

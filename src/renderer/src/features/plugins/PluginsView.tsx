@@ -6,19 +6,22 @@ import type {
   PluginPermission,
 } from '../../../../shared/types/plugins';
 import { invoke, resolveDroppedFiles } from '../../api';
+import { uploadPluginPackage } from '../../api/pluginUpload';
 import { Switch } from '../../components/Switch';
 import { unwrap, useToastStore } from '../../stores/useToastStore';
 
 /**
- * Plugins: install a package (dropped on the screen in the desktop app, or by its path on the machine
- * running Nook), review and approve the permissions it asks for, then enable, disable, uninstall,
- * run its commands, and read its log and statistics.
+ * Plugins: install a package (dropped on the screen: by its path in the desktop app, uploaded to the
+ * host in a browser; or by its path on the machine running Nook), review and approve the permissions
+ * it asks for, then enable, disable, uninstall, run its commands, and read its log and statistics.
+ * Drops here are the screen's own: they never reach the window's Library import.
  */
 export function PluginsView() {
   const [plugins, setPlugins] = useState<PluginInfo[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState<{ path: string; inspect: PluginInspect } | null>(null);
   const [dragging, setDragging] = useState(false);
+  const [uploading, setUploading] = useState<string | null>(null);
   const latest = useRef(0);
 
   const reload = async () => {
@@ -48,29 +51,48 @@ export function PluginsView() {
     if (r) setPending({ path, inspect: r });
   };
 
+  /** In a browser: the package goes to the host, which inspects it and keeps it for the install. */
+  const upload = async (file: File) => {
+    setUploading(file.name);
+    try {
+      const r = unwrap(await uploadPluginPackage(file));
+      if (r) setPending({ path: r.path, inspect: r.inspect });
+    } finally {
+      setUploading(null);
+    }
+  };
+
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
+    e.stopPropagation();
     setDragging(false);
-    const dropped = resolveDroppedFiles([...e.dataTransfer.files]);
-    if (dropped.kind !== 'paths' || dropped.paths.length === 0) {
-      useToastStore.getState().push({
-        level: 'warning',
-        message: 'In the browser, enter the package path on the machine running Nook instead of dropping it.',
-      });
+    const files = [...e.dataTransfer.files];
+    if (files.length === 0) return;
+    if (files.length > 1)
+      useToastStore.getState().push({ level: 'warning', message: 'Drop one plugin package at a time.' });
+    const dropped = resolveDroppedFiles(files.slice(0, 1));
+    if (dropped.kind === 'paths') {
+      if (dropped.paths.length > 0) void inspect(dropped.paths[0]!);
       return;
     }
-    void inspect(dropped.paths[0]!);
+    void upload(dropped.files[0]!);
   };
 
   return (
     <div
       className="view plugins"
+      onDragEnter={(e) => {
+        e.preventDefault();
+        e.stopPropagation();
+      }}
       onDragOver={(e) => {
         e.preventDefault();
+        e.stopPropagation();
         setDragging(true);
       }}
       onDragLeave={() => setDragging(false)}
       onDrop={onDrop}
+      data-testid="plugins-drop-target"
       data-dragging={dragging || undefined}
     >
       <header className="view__header">
@@ -81,6 +103,11 @@ export function PluginsView() {
         network or environment except what you approve below.
       </p>
       <InstallForm onInspect={inspect} />
+      {uploading ? (
+        <p className="muted" role="status" data-testid="plugin-uploading">
+          Reading {uploading}…
+        </p>
+      ) : null}
       {pending ? (
         <ApprovalCard
           pending={pending}
@@ -123,7 +150,8 @@ function InstallForm({ onInspect }: { onInspect(path: string): Promise<void> }) 
       <label className="field">
         <span className="field__label">Install a plugin package</span>
         <span className="field__hint">
-          A .zip or folder with nook-plugin.json, on the machine running Nook.
+          Drop a plugin .zip on this screen, or give the path of a .zip or folder with nook-plugin.json on the
+          machine running Nook.
         </span>
         <input
           className="input"
