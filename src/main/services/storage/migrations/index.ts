@@ -12,6 +12,7 @@ import { migration as m0040 } from './0040-knowledge';
 import { migration as m0060 } from './0060-voice';
 import { migration as m0070 } from './0070-assistant';
 import { migration as m0080 } from './0080-plugins';
+import { migration as m0090 } from './0090-briefing';
 import { migration as m0100 } from './0100-api-tokens';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0060,
   m0070,
   m0080,
+  m0090,
   m0100,
 ];
 

@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runMigrations, schemaVersion, type Database } from '../../../src/main/services/storage/database';
+import { MIGRATIONS } from '../../../src/main/services/storage/migrations';
+
+let dir: string;
+let db: Database;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-m0090-'));
+  db = new BetterSqlite3(path.join(dir, 'm.db'));
+  db.pragma('foreign_keys = ON');
+});
+afterEach(() => {
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const cols = (t: string) =>
+  (db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[]).map((c) => c.name);
+
+describe('migration 0090-briefing', () => {
+  it('migrates from the previous version to 90 and adds the briefing tables', () => {
+    const previous = MIGRATIONS.filter((m) => m.version < 90).at(-1)!.version;
+    runMigrations(db, MIGRATIONS, previous);
+    expect(schemaVersion(db)).toBe(previous);
+    expect(runMigrations(db, MIGRATIONS, 90)).toEqual([90]);
+    expect(schemaVersion(db)).toBe(90);
+    expect(cols('briefings')).toEqual([
+      'id',
+      'date',
+      'time_zone',
+      'generated_at',
+      'trigger',
+      'since',
+      'summary',
+      'empty',
+      'sections',
+      'timings',
+    ]);
+    expect(cols('reminders')).toContain('snoozed_until');
+    expect(cols('briefing_dates')).toEqual([
+      'id',
+      'chunk_id',
+      'document_id',
+      'day',
+      'at',
+      'cue',
+      'sentence',
+      'matched',
+    ]);
+    expect(cols('briefing_terms')).toEqual(['term', 'document_id', 'count']);
+  });
+
+  it('keeps term totals by trigger and cascades with documents and chunks', () => {
+    runMigrations(db, MIGRATIONS, 90);
+    const doc = (p: string) =>
+      Number(
+        db
+          .prepare(
+            `INSERT INTO documents (path, folder, name, ext, size, mtime, status, created_at, updated_at)
+             VALUES (?, '/f', ?, '.md', 1, 0, 'indexed', 0, 0)`,
+          )
+          .run(p, p).lastInsertRowid,
+      );
+    const a = doc('/f/a.md');
+    const b = doc('/f/b.md');
+    const chunk = Number(
+      db
+        .prepare(
+          `INSERT INTO chunks (document_id, ordinal, text, token_count, char_start, char_end) VALUES (?, 0, 'x', 1, 0, 1)`,
+        )
+        .run(a).lastInsertRowid,
+    );
+    db.prepare(
+      `INSERT INTO briefing_dates (chunk_id, document_id, day, at, cue, sentence, matched) VALUES (?, ?, '2026-11-20', NULL, 1, 's', 'm')`,
+    ).run(chunk, a);
+    const ins = db.prepare('INSERT INTO briefing_terms (term, document_id, count) VALUES (?, ?, ?)');
+    ins.run('ledger', a, 3);
+    ins.run('ledger', b, 2);
+    const total = () =>
+      db.prepare(`SELECT count, docs FROM briefing_term_totals WHERE term = 'ledger'`).get();
+    expect(total()).toEqual({ count: 5, docs: 2 });
+    db.prepare('DELETE FROM documents WHERE id = ?').run(a);
+    expect(total()).toEqual({ count: 2, docs: 1 });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM briefing_dates').get()).toEqual({ n: 0 });
+    // A reminder is deleted exactly when it has a deletion time.
+    expect(() =>
+      db
+        .prepare(
+          `INSERT INTO reminders (title, tz, source, status, created_at, updated_at) VALUES ('x', 'UTC', 'ui', 'deleted', 0, 0)`,
+        )
+        .run(),
+    ).toThrow(/CHECK/);
+  });
+});
