@@ -56,6 +56,12 @@ export interface VoiceServiceOptions {
   /** Give up listening when no speech starts within this many ms (default 10000). */
   noSpeechTimeoutMs?: number;
   log?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+  /** Reminders: "remind me to ..." creates one (the briefing service reads the date from the words). */
+  reminders?: {
+    create(input: { text: string; source: 'voice' }): { id: number; title: string; dueAt: number | null };
+  };
+  /** "Read my briefing": today's briefing as sentences to say (made first when there is none). */
+  briefing?: { script(): Promise<{ briefing: { id: number; date: string }; text: string }> };
 }
 
 interface Listening {
@@ -367,6 +373,17 @@ export class VoiceService implements Disposable {
           ? { kind: 'open_view', data: { view: e.view }, reply: '' }
           : { kind: 'none', data: {}, reply: 'Which screen should I open?' };
       case 'add_reminder': {
+        if (this.o.reminders && e.task) {
+          const r = this.o.reminders.create({ text: intent.text, source: 'voice' });
+          const due = r.dueAt
+            ? ` on ${new Date(r.dueAt).toLocaleString('en-US', { weekday: 'long', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit' })}`
+            : '';
+          return {
+            kind: 'reminder',
+            data: { ...e, reminderId: r.id, title: r.title, dueAt: r.dueAt },
+            reply: `I'll remind you to ${r.title.charAt(0).toLowerCase()}${r.title.slice(1)}${due}.`,
+          };
+        }
         const when = typeof e.when === 'string' ? new Date(e.when) : null;
         const at = when
           ? ` ${when.toLocaleString('en-US', { weekday: 'long', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit' })}`
@@ -381,8 +398,11 @@ export class VoiceService implements Disposable {
       }
       case 'add_note':
         return { kind: 'note', data: { ...e }, reply: e.text ? 'Noted.' : 'What should the note say?' };
-      case 'read_briefing':
-        return { kind: 'briefing', data: {}, reply: '' };
+      case 'read_briefing': {
+        if (!this.o.briefing) return { kind: 'briefing', data: {}, reply: '' };
+        const { briefing, text } = await this.o.briefing.script();
+        return { kind: 'briefing', data: { id: briefing.id, date: briefing.date }, reply: text };
+      }
       case 'search_knowledge': {
         const query = typeof e.query === 'string' ? e.query : intent.text;
         if (!this.o.search)
