@@ -8,8 +8,8 @@
  */
 import type { Core } from '../core';
 import type { HostPlugin } from './server';
+import { coreMetrics, registerMetrics } from './metrics';
 
 export function corePlugins(core: () => Promise<Core>): HostPlugin[] {
-  void core;
-  return [];
+  return [(app) => registerMetrics(app, coreMetrics(core))];
 }

@@ -17,9 +17,27 @@ export const UNMATCHED_ROUTE = 'unmatched';
 export interface MetricsPluginDeps {
   /**
    * The core's metrics, or null while the core is still loading (the headless host listens before
-   * the core exists): requests then are not counted and `/metrics` answers 503.
+   * the core exists): requests then are not counted.
    */
   metrics: () => MetricsService | null;
+  /** Resolves once the core has loaded: `/metrics` waits for it (as calls do) instead of answering 503. */
+  ready?: () => Promise<MetricsService>;
+}
+
+/** Deps for a core that may still be loading (`hostPlugins.ts` gets the core as a promise). */
+export function coreMetrics(core: () => Promise<{ metrics: MetricsService }>): MetricsPluginDeps {
+  let current: MetricsService | null = null;
+  let pending: Promise<MetricsService> | null = null;
+  const ready = (): Promise<MetricsService> => (pending ??= core().then((c) => (current = c.metrics)));
+  // Not awaited: the host listens before the core has loaded; requests until then are not counted.
+  void ready().catch(() => (pending = null));
+  return {
+    metrics: () => {
+      if (!current) void ready().catch(() => (pending = null));
+      return current;
+    },
+    ready,
+  };
 }
 
 export async function registerMetrics(app: FastifyInstance, deps: MetricsPluginDeps): Promise<void> {
@@ -31,7 +49,7 @@ export async function registerMetrics(app: FastifyInstance, deps: MetricsPluginD
   });
 
   app.get(METRICS_PATH, { config: { scope: 'read' } }, async (_req, reply) => {
-    const metrics = deps.metrics();
+    const metrics = deps.metrics() ?? (deps.ready ? await deps.ready().catch(() => null) : null);
     reply.header('Cache-Control', 'no-store');
     if (!metrics) {
       return reply
@@ -43,9 +61,4 @@ export async function registerMetrics(app: FastifyInstance, deps: MetricsPluginD
     const text = await metrics.exposition();
     return reply.type(metrics.contentType).send(text);
   });
-}
-
-/** The same as a host plugin (`StartHostOptions.plugins`). */
-export function metricsPlugin(deps: MetricsPluginDeps): (app: FastifyInstance) => Promise<void> {
-  return (app) => registerMetrics(app, deps);
 }
