@@ -34,6 +34,8 @@ import { ELEVENLABS_SECRET_ID } from './services/voice/tts';
 import { isRouteName } from '../shared/ipc/channels';
 import { MetricsService } from './services/metrics/metricsService';
 import { instrumentEmbedder, instrumentSearch, instrumentSpeechToText } from './services/metrics/instrument';
+import type { ModelSpec } from './workers/knowledgeProtocol';
+import type { EmbedKind } from './services/inference/embedder';
 import { ApiTokenService } from './services/apiTokens/apiTokenService';
 
 export interface CoreOptions {
@@ -75,6 +77,18 @@ export interface Core {
   voice: VoiceService;
   /** Prometheus registry (`/metrics`) and the Diagnostics snapshot; one per core. */
   metrics: MetricsService;
+  /**
+   * The knowledge base's embedding model (the one new documents are embedded with), for callers
+   * outside the knowledge service: the OpenAI-compatible API embeds with the app's own vectors.
+   */
+  embeddings: {
+    model(): Promise<ModelSpec>;
+    embed(
+      texts: string[],
+      kind: EmbedKind,
+      signal?: AbortSignal,
+    ): Promise<{ model: ModelSpec; vectors: Float32Array[] }>;
+  };
   /** Local API tokens (values in the keychain, metadata in SQLite). */
   apiTokens: ApiTokenService;
   dispatcher: Dispatcher;
@@ -192,6 +206,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     // Choosing another embedding model re-embeds the library in the background.
     store.add(events.on('settings.changed', () => void knowledge.modelMaybeChanged()));
     store.add(events.on('models.progress', () => void knowledge.modelMaybeChanged()));
+    const embeddings: Core['embeddings'] = {
+      model: () => knowledge.ensureModel(),
+      async embed(texts, kind, signal) {
+        const model = await knowledge.ensureModel();
+        return { model, vectors: await knowledgeWorker.embed(model.id, texts, kind, signal) };
+      },
+    };
 
     // The assistant: provider router, grounded answers from the knowledge base, conversations, memory.
     const embeddingSource = modelManagerSource(models, modelsDir);
@@ -288,6 +309,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       voice,
       plugins,
       apiTokens,
+      embeddings,
       metrics,
       dispatcher,
       dispose: () => store.dispose(),
