@@ -8,8 +8,9 @@
  */
 import type { Core } from '../core';
 import type { HostPlugin } from './server';
+import { coreMetrics, registerMetrics } from './metrics';
 import { openAiHostPlugin } from './openaiPlugin';
 
 export function corePlugins(core: () => Promise<Core>): HostPlugin[] {
-  return [openAiHostPlugin(core)];
+  return [(app) => registerMetrics(app, coreMetrics(core)), openAiHostPlugin(core)];
 }
