@@ -145,9 +145,14 @@ describe('derived routes', () => {
     const text = await post('/api/knowledge/delete', 'ids=1', 'text/plain');
     expect(text.status).toBe(415);
     expect(JSON.parse(text.body)).toMatchObject({ ok: false, code: 'UNSUPPORTED_MEDIA_TYPE' });
-    // GET-only and POST-only routes do not answer the other method.
-    expect((await post('/api/ingest/status')).status).toBe(404);
-    expect((await request(host.port, '/api/ingest/pause', { headers: bearer() })).status).toBe(404);
+    // GET-only and POST-only routes answer another method with 405 and Allow.
+    const wrongMethod = await post('/api/ingest/status');
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers['allow']).toBe('GET, HEAD');
+    const getOnPost = await request(host.port, '/api/ingest/pause', { headers: bearer() });
+    expect(getOnPost.status).toBe(405);
+    expect(getOnPost.headers['allow']).toBe('POST');
+    expect(JSON.parse(getOnPost.body)).toMatchObject({ ok: false, code: 'METHOD_NOT_ALLOWED' });
   });
 
   it('streams an ask as server-sent events: the ids, the deltas of that message only, then done', async () => {

@@ -46,6 +46,7 @@ const ERROR_RESPONSES = {
   '409': errorResponse('Conflict with the current state (CONFLICT, CANCELLED).'),
   '413': errorResponse('The request body is too large (PAYLOAD_TOO_LARGE).'),
   '415': errorResponse('The body is not application/json (UNSUPPORTED_MEDIA_TYPE).'),
+  '431': errorResponse('The URL (query) or headers are larger than 16 KiB (PAYLOAD_TOO_LARGE).'),
   '429': {
     ...errorResponse('Over the token rate limit (RATE_LIMITED); see Retry-After.'),
     headers: {
@@ -104,11 +105,12 @@ export function buildOpenApi(options: { serverUrl?: string; extensions?: OpenApi
       responses: { '200': ok200, ...ERROR_RESPONSES },
     };
     if (r.method === 'GET') operation['parameters'] = queryParameters(r.route);
-    else
-      operation['requestBody'] = {
-        required: false,
-        content: { 'application/json': { schema: inputJsonSchema(r.route) } },
-      };
+    else {
+      const schema = inputJsonSchema(r.route);
+      // A body is needed when the input has required fields; without one the input is `{}`.
+      const required = Array.isArray(schema['required']) && schema['required'].length > 0;
+      operation['requestBody'] = { required, content: { 'application/json': { schema } } };
+    }
     paths[r.path] = { [r.method.toLowerCase()]: operation };
   }
   const schemas: Record<string, unknown> = {

@@ -90,6 +90,11 @@ export function decodeQuery(query: unknown, strings: ReadonlySet<string>): Recor
   return input;
 }
 
+/** No body at all is `{}`; anything sent (even `null`) is the input as it stands. */
+function bodyOf(req: FastifyRequest): unknown {
+  return req.body === undefined ? {} : req.body;
+}
+
 function abortOnClientGone(reply: FastifyReply): AbortController {
   const controller = new AbortController();
   reply.raw.on('close', () => {
@@ -134,15 +139,33 @@ export async function registerRest(app: FastifyInstance, options: RestOptions): 
       app.post(r.path, { config: { scope: r.scope } }, async (req, reply) => askRoute(r, req, reply));
     } else {
       app.post(r.path, { config: { scope: r.scope } }, async (req, reply) =>
-        sendResult(req, reply, await call(r.route, req.body ?? {}, reply)),
+        sendResult(req, reply, await call(r.route, bodyOf(req), reply)),
       );
     }
+  }
+
+  // Every other method on a REST path: 405 with Allow (not 404: the path exists).
+  for (const r of restRoutes()) {
+    const allow = r.method === 'GET' ? 'GET, HEAD' : 'POST';
+    const declared = r.method === 'GET' ? ['GET', 'HEAD', 'OPTIONS'] : ['POST', 'OPTIONS'];
+    const others = app.supportedMethods.filter((m) => !declared.includes(m));
+    app.route({
+      method: others,
+      url: r.path,
+      config: { scope: r.scope },
+      // Answered before the body is read (a QUERY without a content type would otherwise be a 400).
+      onRequest: async (req, reply) => {
+        reply.header('Allow', allow);
+        return sendHostError(req, reply, 405, 'METHOD_NOT_ALLOWED', `${r.path} answers ${allow} only`);
+      },
+      handler: async () => undefined,
+    });
   }
 
   async function askRoute(r: RestRoute, req: FastifyRequest, reply: FastifyReply) {
     const accept = req.headers.accept;
     if (typeof accept !== 'string' || !accept.includes('text/event-stream'))
-      return sendResult(req, reply, await call(r.route, req.body ?? {}, reply));
+      return sendResult(req, reply, await call(r.route, bodyOf(req), reply));
 
     // Subscribe before asking: the first delta can arrive before the ask's answer does.
     const early: Array<{ event: EventName; payload: unknown }> = [];
@@ -163,7 +186,7 @@ export async function registerRest(app: FastifyInstance, options: RestOptions): 
       write(event, payload);
       if (event === 'assistant.done') end();
     });
-    const result = await call(r.route, req.body ?? {}, reply);
+    const result = await call(r.route, bodyOf(req), reply);
     if (!result.ok) {
       void subscription.dispose();
       return sendResult(req, reply, result);

@@ -16,7 +16,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
@@ -184,6 +184,7 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
     logger: false,
     bodyLimit: options.bodyLimitBytes ?? MAX_PAYLOAD_BYTES,
     return503OnClosing: true,
+    clientErrorHandler: clientError,
   });
   app.decorateRequest('auth', null);
   // Bodies are JSON (and multipart where a route registers it): a text/plain POST is one a foreign
@@ -510,6 +511,27 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
     reply.header('WWW-Authenticate', 'Bearer realm="nook"');
     return sendHostError(req, reply, 401, 'UNAUTHORIZED', message);
   }
+}
+
+/**
+ * Requests node's parser refuses before fastify sees them (headers or URL over 16 KiB, malformed
+ * HTTP): the same JSON error body as every other answer, then the connection is closed.
+ */
+function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'PAYLOAD_TOO_LARGE', 'The request line or headers are larger than 16 KiB']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'TIMEOUT', 'The request took too long to arrive']
+        : [400, 'INVALID_INPUT', 'Malformed HTTP request'];
+  const body = JSON.stringify({ ok: false, code, message });
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(err);
 }
 
 function pathOf(url: string): string {
