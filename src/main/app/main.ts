@@ -32,6 +32,7 @@ import { DesktopNotifier, type NotificationCtor } from './notifications';
 import { IPC_EVENT_CHANNEL } from '../../shared/ipc/channels';
 import { HotkeyRegistry } from './hotkeys';
 import { applyLoginItem } from './loginItem';
+import { DesktopApiServer } from './apiServer';
 
 /** The parts of the `electron` module the shell uses (the real module, or a stand-in in tests). */
 export type ElectronMain = Pick<
@@ -214,6 +215,8 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
     if (chosen.kind === 'safeStorage')
       log.info('secrets are kept with Electron safeStorage (no Secret Service found)');
     if (chosen.problem) log.warn({ problem: chosen.problem }, 'the OS keychain is not usable');
+    // The local API (Settings > Local API): off unless the user turns it on; 127.0.0.1 only.
+    store.add(new DesktopApiServer(core, { fullCore: core }));
 
     store.add(installSessionSecurity(electron.session.defaultSession, { isAppUrl, dev, log }));
     store.add(registerIpc({ ipcMain: electron.ipcMain, dispatcher: core.dispatcher, isTrustedSender, log }));

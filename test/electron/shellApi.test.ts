@@ -1,0 +1,115 @@
+/**
+ * The desktop app's local API end to end through the shell (stand-in electron module, real core):
+ * Settings turn it on over IPC, a token created over IPC works with fetch, revoking it gives 403,
+ * turning the setting off stops the server, and quitting leaves nothing listening.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import Conf from 'conf';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startApp, type ElectronMain, type NookApp } from '../../src/main/app/main';
+import type { StoreCtor } from '../../src/main/app/electronStoreBackend';
+import type { KeychainBackend } from '../../src/main/services/secrets/secretStore';
+import { createFakeElectron, type FakeElectron } from './fakes/fakeElectron';
+
+const repoRoot = path.resolve(__dirname, '../..');
+const appFrame = {
+  url: pathToFileURL(path.join(repoRoot, 'out', 'renderer', 'index.html')).href,
+  parent: null,
+};
+
+function memoryKeychain(): KeychainBackend {
+  const m = new Map<string, string>();
+  return {
+    getPassword: async (s, a) => m.get(`${s}\0${a}`) ?? null,
+    setPassword: async (s, a, p) => void m.set(`${s}\0${a}`, p),
+    deletePassword: async (s, a) => m.delete(`${s}\0${a}`),
+    findCredentials: async (s) =>
+      [...m]
+        .filter(([k]) => k.startsWith(`${s}\0`))
+        .map(([k, password]) => ({ account: k.split('\0')[1]!, password })),
+  };
+}
+
+let running: { fake: FakeElectron; nook: NookApp | null; dir: string } | null = null;
+
+afterEach(async () => {
+  if (!running) return;
+  const { fake, nook, dir } = running;
+  running = null;
+  if (nook && fake.state.exitCode === null) await nook.shutdown();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+async function status(url: string, token?: string): Promise<number | 'refused'> {
+  try {
+    return (await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} })).status;
+  } catch {
+    return 'refused';
+  }
+}
+
+describe('desktop local API (shell)', () => {
+  it('Settings turn it on, tokens from the app work and revoke, Settings and quitting turn it off', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-shell-api-'));
+    const fake = createFakeElectron({ userData: dir, appPath: repoRoot });
+    const nook = await startApp(fake.module as unknown as ElectronMain, {
+      mainDir: path.join(repoRoot, 'out', 'main'),
+      loadStore: async () => Conf as unknown as StoreCtor,
+      keychain: memoryKeychain(),
+      env: {},
+      platform: 'linux',
+      resourcesPath: '/opt/Nook/resources',
+      argv: [],
+      homeDir: dir,
+    });
+    running = { fake, nook, dir };
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/api/ingest/status`;
+    expect(await status(url)).toBe('refused');
+
+    expect(await fake.invoke(appFrame, 'settings.update', { api: { enabled: true, port } })).toMatchObject({
+      ok: true,
+      value: { api: { enabled: true, port } },
+    });
+    await expect.poll(() => status(url), { timeout: 20_000 }).toBe(401);
+
+    const created = (await fake.invoke(appFrame, 'apiTokens.create', {
+      name: 'script',
+      scopes: ['read'],
+    })) as {
+      ok: true;
+      value: { token: { id: string }; value: string };
+    };
+    expect(created).toMatchObject({ ok: true, value: { token: { name: 'script', scopes: ['read'] } } });
+    expect(await status(url, created.value.value)).toBe(200);
+    // The value is not shown again.
+    const list = await fake.invoke(appFrame, 'apiTokens.list', {});
+    expect(JSON.stringify(list)).not.toContain(created.value.value);
+
+    expect(await fake.invoke(appFrame, 'apiTokens.revoke', { id: created.value.token.id })).toMatchObject({
+      ok: true,
+      value: { revokedAt: expect.any(String) },
+    });
+    expect(await status(url, created.value.value)).toBe(403);
+
+    await fake.invoke(appFrame, 'settings.update', { api: { enabled: false } });
+    await expect.poll(() => status(url), { timeout: 20_000 }).toBe('refused');
+
+    await fake.invoke(appFrame, 'settings.update', { api: { enabled: true } });
+    await expect.poll(() => status(url), { timeout: 20_000 }).toBe(401);
+    await nook!.shutdown();
+    expect(await status(url)).toBe('refused');
+  }, 120_000);
+});
