@@ -31,6 +31,8 @@ import { VoiceService } from './services/voice/voiceService';
 import { VoiceWorkerClient } from './services/voice/workerClient';
 import { voiceModels } from './services/voice/modelSource';
 import { ELEVENLABS_SECRET_ID } from './services/voice/tts';
+import { BriefingService } from './services/briefing/briefingService';
+import { routerSummariser } from './services/briefing/summarise';
 import { isRouteName } from '../shared/ipc/channels';
 import { MetricsService } from './services/metrics/metricsService';
 import { instrumentEmbedder, instrumentSearch, instrumentSpeechToText } from './services/metrics/instrument';
@@ -75,6 +77,8 @@ export interface Core {
   assistant: AssistantService;
   plugins: PluginService;
   voice: VoiceService;
+  /** The daily briefing and reminders. */
+  briefing: BriefingService;
   /** Prometheus registry (`/metrics`) and the Diagnostics snapshot; one per core. */
   metrics: MetricsService;
   /**
@@ -256,6 +260,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       search: (input) => knowledge.search(input),
       playback: options.mode === 'desktop' ? 'system' : 'none',
       log,
+      // The briefing is built below; voice only calls it later, when something is said.
+      reminders: { create: (input) => briefing.reminders.create(input) },
+      briefing: { script: () => briefing.script() },
     });
     store.add({ dispose: () => voice.dispose() });
 
@@ -275,6 +282,27 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     store.add(system.registerHealth('plugins', () => plugins.health()));
     void plugins.start().catch((e: unknown) => log.warn({ err: e }, 'starting plugins failed'));
 
+    // The daily briefing and reminders: on the settings' schedule (a missed one is made at start),
+    // from the knowledge base, reminders, memory and plugins; summaries through the assistant's
+    // "summarise" chain; read aloud by the voice service. Disposed before the services it uses.
+    const briefing: BriefingService = new BriefingService({
+      db,
+      events,
+      settings: () => settings.get().briefing,
+      memories: () => assistant.memory.list(),
+      plugins,
+      summarise: routerSummariser(assistant.router),
+      speak: async (text, play) => {
+        const r = await voice.speak(text, play);
+        return { engine: r.engine, played: r.played, wav: r.wav, totalMs: r.totalMs };
+      },
+      log,
+    });
+    store.add({ dispose: () => briefing.dispose() });
+    store.add(events.on('knowledge.changed', () => briefing.documentsChanged()));
+    store.add(settings.onDidChange(() => briefing.settingsChanged()));
+    void briefing.start().catch((e: unknown) => log.warn({ err: e }, 'starting the briefing failed'));
+
     const apiTokens = new ApiTokenService({ db, secrets });
 
     const handlers = createHandlers({
@@ -288,6 +316,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       plugins,
       apiTokens,
       metrics,
+      briefing,
       hotkeys: options.hotkeys ?? (() => []),
       ...(options.desktop ? { desktop: options.desktop } : {}),
     });
@@ -308,6 +337,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       assistant,
       voice,
       plugins,
+      briefing,
       apiTokens,
       embeddings,
       metrics,

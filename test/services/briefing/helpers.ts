@@ -49,7 +49,7 @@ export interface Harness {
   seen: Array<{ event: EventName; payload: unknown }>;
   service: BriefingService;
   settings: { enabled: boolean; time: string; days: number[]; speakWhenReady: boolean };
-  close(): void;
+  close(): Promise<void>;
 }
 
 export function harness(
@@ -78,8 +78,8 @@ export function harness(
     seen,
     service,
     settings,
-    close() {
-      service.dispose();
+    async close() {
+      await service.dispose();
       db.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -38,6 +38,14 @@ export class BriefingIndex {
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM (${PENDING_SQL})`).get() as { n: number }).n;
   }
 
+  private stopped = false;
+
+  /** Stops between batches (at dispose) and resolves when the current run has. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running?.catch(() => undefined);
+  }
+
   /** Analyses every pending document; concurrent calls share one run. */
   catchUp(): Promise<CatchUpResult> {
     this.running ??= this.run().finally(() => (this.running = undefined));
@@ -49,7 +57,7 @@ export class BriefingIndex {
     let documents = 0;
     let dates = 0;
     const pending = this.db.prepare(`${PENDING_SQL} LIMIT ?`);
-    for (;;) {
+    while (!this.stopped) {
       const batch = pending.all(this.batchSize) as PendingDoc[];
       if (batch.length === 0) break;
       dates += this.analyse(batch);

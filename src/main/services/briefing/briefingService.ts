@@ -94,6 +94,7 @@ export class BriefingService implements BriefingApi, Disposable {
   private queue: Promise<unknown> = Promise.resolve();
   private indexTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
+  private readonly abort = new AbortController();
 
   constructor(private readonly o: BriefingServiceOptions) {
     this.clock = o.clock ?? systemClock;
@@ -181,7 +182,7 @@ export class BriefingService implements BriefingApi, Disposable {
     const reminders = this.reminders.dueBefore(startOfDay(addDays(today, LOOKAHEAD_DAYS + 1), tz));
     const deadlines = await lap('deadlines', () => deadlinesSection(ctx, reminders));
     const trending = await lap('trending', () => trendingSection(ctx));
-    const updates = await lap('updates', () => updatesSection(ctx, this.o.summarise));
+    const updates = await lap('updates', () => updatesSection(ctx, this.o.summarise, this.abort.signal));
     const memory = await lap('memory', () =>
       memorySection(ctx, this.o.memories?.() ?? [], dayTerms([deadlines, trending])),
     );
@@ -317,11 +318,15 @@ export class BriefingService implements BriefingApi, Disposable {
     return { ...r, text };
   }
 
-  dispose(): void {
+  /** Stops the timers, cancels a summary in progress and waits for a generation to finish. */
+  async dispose(): Promise<void> {
     this.disposed = true;
     if (this.indexTimer) clearTimeout(this.indexTimer);
     this.scheduler.dispose();
     this.reminders.dispose();
+    this.abort.abort();
+    await this.queue;
+    await this.index.stop();
   }
 }
 

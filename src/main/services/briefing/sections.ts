@@ -210,7 +210,11 @@ export function deadlinesSection(ctx: SectionContext, reminders: readonly Remind
 // ---- updates ----------------------------------------------------------------------------------------
 
 export interface Summariser {
-  (request: { instruction: string; text: string }): Promise<{ text: string; by: string } | null>;
+  (request: {
+    instruction: string;
+    text: string;
+    signal?: AbortSignal;
+  }): Promise<{ text: string; by: string } | null>;
 }
 
 interface UpdatedRow extends DocRow {
@@ -252,7 +256,11 @@ export function extractiveSummary(texts: readonly string[], maxSentences = 1): s
     .join(' ');
 }
 
-export async function updatesSection(ctx: SectionContext, summarise?: Summariser): Promise<BriefingSection> {
+export async function updatesSection(
+  ctx: SectionContext,
+  summarise?: Summariser,
+  signal?: AbortSignal,
+): Promise<BriefingSection> {
   const total = (
     ctx.db
       .prepare(
@@ -332,6 +340,7 @@ export async function updatesSection(ctx: SectionContext, summarise?: Summariser
       instruction:
         'Summarise in two or three sentences what changed in these documents since the last briefing. Mention the most important topics; do not invent anything.',
       text: digest.join('\n\n').slice(0, 6000),
+      ...(signal ? { signal } : {}),
     }).catch(() => null);
     if (r?.text.trim()) {
       summary = r.text.trim();

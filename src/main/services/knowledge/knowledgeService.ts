@@ -1036,6 +1036,28 @@ export class KnowledgeService implements Disposable {
     filters: SearchFilters | undefined,
     k: number,
   ): Array<{ id: number; score: number }> {
+    if (!hasSearchFilter(filters)) {
+      // Rank inside FTS5 alone first: joining chunks and documents for every match costs about 3x
+      // at 100k chunks. Then drop chunks of documents in the trash (rare: only during the undo
+      // grace period); if that leaves too few, the joined query below answers exactly.
+      const over = k + 32;
+      const ranked = this.db
+        .prepare(
+          'SELECT rowid AS id, bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?',
+        )
+        .all(fts, over) as Array<{ id: number; score: number }>;
+      const live = new Set(
+        this.db
+          .prepare(
+            `SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id
+             WHERE c.id IN (SELECT value FROM json_each(?)) AND d.deleted_at IS NULL`,
+          )
+          .pluck()
+          .all(JSON.stringify(ranked.map((r) => r.id))) as number[],
+      );
+      const kept = ranked.filter((r) => live.has(r.id));
+      if (kept.length >= k || ranked.length < over) return kept.slice(0, k);
+    }
     const where: string[] = ['chunks_fts MATCH ?', 'd.deleted_at IS NULL'];
     const args: unknown[] = [fts];
     if (filters?.fileTypes) {
@@ -1191,4 +1213,15 @@ function toVectorFilter(f: SearchFilters | undefined): VectorFilter | undefined 
   if (f.dateTo !== undefined) out.dateTo = f.dateTo;
   if (f.tags) out.tags = f.tags;
   return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function hasSearchFilter(f: SearchFilters | undefined): boolean {
+  return (
+    f !== undefined &&
+    (f.fileTypes !== undefined ||
+      f.folders !== undefined ||
+      f.dateFrom !== undefined ||
+      f.dateTo !== undefined ||
+      f.tags !== undefined)
+  );
 }
