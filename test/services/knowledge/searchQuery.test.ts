@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   highlightTerms,
   markedToSpans,
+  queryCoverage,
+  bm25Idf,
   reciprocalRankFusion,
   toFtsQuery,
 } from '../../../src/main/services/knowledge/query';
@@ -30,6 +32,36 @@ describe('query handling for hybrid search', () => {
     expect(fused.get(3)).toBeCloseTo(1 / 63 + 1 / 61, 12);
     expect(fused.get(1)).toBeCloseTo(1 / 61, 12);
     expect([...fused.entries()].sort((a, b) => b[1] - a[1])[0]![0]).toBe(3);
+  });
+
+  it('weighs a keyword hit by the share of the query it matched, by IDF', () => {
+    // Terms: a rare code (df 1 of 1000 chunks) and a common word (df 400).
+    const idf = [bm25Idf(1000, 1), bm25Idf(1000, 400)];
+    expect(idf[0]).toBeGreaterThan(idf[1]! * 10);
+    const cov = queryCoverage(
+      new Map([
+        [10, [0, 1]],
+        [11, [0]],
+        [12, [1]],
+        [13, []],
+      ]),
+      idf,
+    );
+    expect(cov.get(10)).toBeCloseTo(1, 12);
+    expect(cov.get(11)).toBeGreaterThan(0.9);
+    expect(cov.get(12)).toBeLessThan(0.1);
+    expect(cov.get(13)).toBe(0);
+    // Keyword leg: the one-common-word hit first, the full match second; vector leg: its answer
+    // first, the full match second. Unweighted, the weak hit ties with the vector leg's answer; weighted,
+    // it falls below it, and the full match stays first.
+    const plain = reciprocalRankFusion([
+      [12, 10],
+      [20, 10],
+    ]);
+    expect(plain.get(12)).toBeCloseTo(plain.get(20)!, 12);
+    const fused = reciprocalRankFusion([{ ids: [12, 10], weight: (id) => cov.get(id) ?? 1 }, [20, 10]]);
+    const order = [...fused.entries()].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+    expect(order).toEqual([10, 20, 12]);
   });
 
   it('turns FTS5 snippet markers into spans and highlights query words in plain text', () => {

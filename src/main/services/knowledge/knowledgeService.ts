@@ -34,7 +34,14 @@ import type { Database } from '../storage/database';
 import type { VectorFilter, VectorIndex } from '../vectors/vectorIndex';
 import { normalizeFolder } from '../vectors/vectorIndex';
 import { extensionFormat } from './parsers/sniff';
-import { highlightTerms, markedToSpans, reciprocalRankFusion, toFtsQuery } from './query';
+import {
+  bm25Idf,
+  highlightTerms,
+  markedToSpans,
+  queryCoverage,
+  reciprocalRankFusion,
+  toFtsQuery,
+} from './query';
 import {
   KnowledgeStore,
   toJob,
@@ -96,6 +103,8 @@ export interface KnowledgeServiceOptions {
 
 const MAX_FILES_PER_IMPORT = 100_000;
 const RRF_K = 60;
+/** A query term in at most this many chunks has its chunk list kept for coverage (see keywordCoverage). */
+const TERM_ROWS_CACHED = 4096;
 
 type AbortReason = 'pause' | 'cancel' | 'dispose';
 
@@ -153,6 +162,14 @@ export class KnowledgeService implements Disposable {
   private reembedState: { from: string | null; to: string; done: number; total: number } | undefined;
   private reembedRun: Promise<void> | undefined;
   private syncing: Promise<void> = Promise.resolve();
+  /** Bumped whenever chunks are written or removed (keys the per-term document-frequency cache). */
+  private chunkGeneration = 0;
+  /** Per query term, the chunks that contain it (for coverage and IDF), until the chunks change. */
+  private termCache: {
+    generation: number;
+    chunks: number;
+    terms: Map<string, { df: number; rows: Set<number> | undefined }>;
+  } = { generation: -1, chunks: -1, terms: new Map() };
   private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly o: KnowledgeServiceOptions) {
@@ -705,6 +722,7 @@ export class KnowledgeService implements Disposable {
             return id;
           })
           .immediate();
+        this.chunkGeneration++;
         job.outcome = 'indexed';
         job.chunks = res.chunks?.length ?? 0;
         this.samples.push({ t: now, chunks: job.chunks });
@@ -897,6 +915,7 @@ export class KnowledgeService implements Disposable {
           this.store.markVectorSync(id);
         }
       })();
+      this.chunkGeneration++;
       await this.syncDocuments(ids);
       this.o.events?.emit('knowledge.changed', { kind: 'purged', documentIds: ids });
     }
@@ -1013,7 +1032,15 @@ export class KnowledgeService implements Disposable {
     if (q.mode === 'keyword') ranked = keyword.map((h) => ({ id: h.id, score: -h.score }));
     else if (q.mode === 'vector') ranked = vector;
     else {
-      const fused = reciprocalRankFusion([keyword.map((h) => h.id), vector.map((h) => h.id)], RRF_K);
+      // RRF, with each keyword hit weighted by how much of the query it matched (queryCoverage).
+      const coverage = this.keywordCoverage(
+        parsed.parts,
+        keyword.map((h) => h.id),
+      );
+      const fused = reciprocalRankFusion(
+        [{ ids: keyword.map((h) => h.id), weight: (id) => coverage.get(id) ?? 1 }, vector.map((h) => h.id)],
+        RRF_K,
+      );
       ranked = [...fused.entries()]
         .map(([id, score]) => ({ id, score }))
         .sort((a, b) => b.score - a.score || a.id - b.id);
@@ -1029,6 +1056,57 @@ export class KnowledgeService implements Disposable {
       timings: { keywordMs, embedMs, vectorMs, totalMs: performance.now() - t0 },
       notes,
     };
+  }
+
+  /**
+   * For each keyword hit, the share of the query's IDF mass it matched (see `queryCoverage`). Per
+   * query term: its document frequency (counted inside FTS5), and which hits contain it: from the
+   * term's chunk list when it is short (kept until the chunks change, so typing a query reuses it),
+   * else by looking up just the hits.
+   */
+  private keywordCoverage(parts: readonly string[], ids: readonly number[]): Map<number, number> {
+    if (parts.length <= 1 || ids.length === 0) return new Map();
+    if (this.termCache.generation !== this.chunkGeneration) {
+      this.termCache = { generation: this.chunkGeneration, chunks: -1, terms: new Map() };
+    }
+    const cache = this.termCache;
+    if (cache.chunks < 0)
+      cache.chunks = this.db.prepare('SELECT count(*) FROM chunks').pluck().get() as number;
+    const idList = JSON.stringify(ids);
+    const idf: number[] = [];
+    const hitTerms = new Map<number, number[]>(ids.map((id) => [id, []]));
+    parts.forEach((part, t) => {
+      let term = cache.terms.get(part);
+      if (!term) {
+        const df = this.db
+          .prepare('SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?')
+          .pluck()
+          .get(part) as number;
+        const rows =
+          df <= TERM_ROWS_CACHED
+            ? new Set(
+                this.db
+                  .prepare('SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?')
+                  .pluck()
+                  .all(part) as number[],
+              )
+            : undefined;
+        term = { df, rows };
+        if (cache.terms.size >= 128) cache.terms.clear();
+        cache.terms.set(part, term);
+      }
+      idf.push(bm25Idf(cache.chunks, term.df));
+      const matched = term.rows
+        ? ids.filter((id) => term.rows!.has(id))
+        : (this.db
+            .prepare(
+              'SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))',
+            )
+            .pluck()
+            .all(part, idList) as number[]);
+      for (const id of matched) hitTerms.get(id)?.push(t);
+    });
+    return queryCoverage(hitTerms, idf);
   }
 
   private keywordLeg(

@@ -25,6 +25,8 @@ export interface ParsedQuery {
   terms: string[];
   /** The OR-ed alternatives, each as its words (a phrase or code has several). */
   groups: string[][];
+  /** The OR-ed alternatives as FTS5 expressions (`fts` is these joined by OR). */
+  parts: string[];
 }
 
 /**
@@ -57,20 +59,58 @@ export function toFtsQuery(input: string): ParsedQuery {
   const words = (rest.match(WORD) ?? []).map((w) => w.toLowerCase());
   const content = words.filter((w) => !STOPWORDS.has(w));
   for (const w of content.length > 0 ? content : words) add(quote(w), [w]);
-  return { fts: parts.join(' OR '), terms, groups };
+  return { fts: parts.join(' OR '), terms, groups, parts };
 }
 
 function quote(s: string): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
 
-/** Reciprocal rank fusion (Cormack et al. 2009): score = sum over lists of 1 / (k + rank). */
-export function reciprocalRankFusion<T>(lists: ReadonlyArray<readonly T[]>, k = 60): Map<T, number> {
+/**
+ * Reciprocal rank fusion (Cormack et al. 2009): score = sum over lists of w / (k + rank). A list
+ * may weigh each of its items (`weight(id)`, default 1); see `queryCoverage` for why the keyword
+ * leg does.
+ */
+export function reciprocalRankFusion<T>(
+  lists: ReadonlyArray<readonly T[] | { ids: readonly T[]; weight: (id: T) => number }>,
+  k = 60,
+): Map<T, number> {
   const scores = new Map<T, number>();
   for (const list of lists) {
-    list.forEach((id, i) => scores.set(id, (scores.get(id) ?? 0) + 1 / (k + i + 1)));
+    const ids = 'ids' in list ? list.ids : list;
+    const weight = 'ids' in list ? list.weight : () => 1;
+    ids.forEach((id, i) => scores.set(id, (scores.get(id) ?? 0) + weight(id) / (k + i + 1)));
   }
   return scores;
+}
+
+/** BM25's inverse document frequency as FTS5 computes it (floored just above zero). */
+export function bm25Idf(documents: number, containing: number): number {
+  return Math.max(1e-6, Math.log((documents - containing + 0.5) / (containing + 0.5)));
+}
+
+/**
+ * How much of the query a keyword hit matched: the IDF mass of the query's terms (the OR-ed
+ * alternatives of `toFtsQuery`) that the hit contains, over the IDF mass of all of them, in 0..1.
+ *
+ * Why fusion needs it: the keyword leg is an OR query, so for a question worded differently from
+ * its answer ("tips for insomnia") BM25 still returns whatever shares one weak word with it, and
+ * plain RRF gives that hit the same credit as an exact match of a rare code. Weighing each keyword
+ * hit by its coverage keeps exact matches (a code alone, a rare name plus the words around it) at
+ * full weight and turns one-common-word matches into the weak evidence they are. A one-term query
+ * has coverage 1 for every hit.
+ */
+export function queryCoverage(
+  hitTerms: ReadonlyMap<number, readonly number[]>,
+  idf: readonly number[],
+): Map<number, number> {
+  const total = idf.reduce((a, b) => a + b, 0);
+  const out = new Map<number, number>();
+  for (const [id, terms] of hitTerms) {
+    const mass = terms.reduce((a, t) => a + (idf[t] ?? 0), 0);
+    out.set(id, total > 0 ? Math.min(1, mass / total) : 1);
+  }
+  return out;
 }
 
 /** FTS5 snippet() output with \u0002 / \u0003 around matches, as spans. */
