@@ -12,6 +12,7 @@ const VIEWS = [
   { id: 'voice', label: 'Voice', heading: 'Voice', says: /Transcripts of what you dictate/ },
   { id: 'plugins', label: 'Plugins', heading: 'Plugins', says: /Plugins run sandboxed/ },
   { id: 'settings', label: 'Settings', heading: 'Settings', says: /Appearance/ },
+  { id: 'diagnostics', label: 'Diagnostics', heading: 'Diagnostics', says: /Prometheus reads from/ },
 ] as const;
 
 test.beforeEach(async ({ page }) => {
@@ -48,7 +49,9 @@ test('Ctrl+1..6 switch views from anywhere, including a focused text field', asy
     await page.keyboard.press(`Control+${i + 1}`);
     await expect(page.getByRole('heading', { level: 1, name: v.heading })).toBeVisible();
   }
-  // From inside an input on the Settings view.
+  // From inside an input on the Settings view (Diagnostics, the last view, has none).
+  await page.keyboard.press('Control+6');
+  await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
   await page.getByRole('textbox', { name: 'Quick ask' }).focus();
   await page.keyboard.press('Control+2');
   await expect(page.getByRole('heading', { level: 1, name: 'Library' })).toBeVisible();
@@ -74,15 +77,16 @@ test('the sidebar is reachable by keyboard: Tab in, arrows move, Enter opens, fo
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { level: 1, name: 'Briefing' })).toBeVisible();
   await page.keyboard.press('End');
-  await expect(nav.getByRole('button', { name: 'Settings' })).toBeFocused();
+  await expect(nav.getByRole('button', { name: 'Diagnostics' })).toBeFocused();
   await page.keyboard.press(' ');
-  await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Diagnostics' })).toBeVisible();
   await page.keyboard.press('ArrowDown'); // wraps around
   await expect(nav.getByRole('button', { name: 'Ask' })).toBeFocused();
 });
 
 test('a reload keeps the current view (it lives in the URL hash)', async ({ page }) => {
-  await page.getByRole('button', { name: 'Plugins' }).click();
+  // In the sidebar: the status bar's summary button also names Plugins.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Plugins' }).click();
   await page.reload();
   await expect(page.getByRole('heading', { level: 1, name: 'Plugins' })).toBeVisible();
 });

@@ -17,6 +17,7 @@ import { startRemindersSync } from './features/briefing/useReminders';
 import { LibraryView } from './features/library/LibraryView';
 import { PluginsView } from './features/plugins/PluginsView';
 import { SettingsView } from './features/settings/SettingsView';
+import { DiagnosticsView } from './features/diagnostics/DiagnosticsView';
 import { startVoiceActions, VoiceView } from './features/voice/VoiceView';
 import { VIEWS, useNavStore, type ViewId } from './stores/useNavStore';
 import { startSettingsSync, useSettingsStore } from './stores/useSettingsStore';
@@ -31,6 +32,7 @@ const VIEW_COMPONENTS: Record<ViewId, () => React.JSX.Element> = {
   voice: VoiceView,
   plugins: PluginsView,
   settings: SettingsView,
+  diagnostics: DiagnosticsView,
 };
 
 /** Ctrl+1..6 (Cmd on macOS) switch views from anywhere, including text fields. */

@@ -7,6 +7,7 @@ export const VIEWS = [
   { id: 'voice', label: 'Voice' },
   { id: 'plugins', label: 'Plugins' },
   { id: 'settings', label: 'Settings' },
+  { id: 'diagnostics', label: 'Diagnostics' },
 ] as const;
 
 export type ViewId = (typeof VIEWS)[number]['id'];

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Diagnostics } from '../../../../shared/types/system';
 import { invoke } from '../../api';
 import { useToastStore, unwrap } from '../../stores/useToastStore';
+import { useNavStore } from '../../stores/useNavStore';
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -67,6 +68,13 @@ export function DiagnosticsPanel() {
           Diagnostics
         </h2>
         <div className="card__actions">
+          <button
+            type="button"
+            className="button"
+            onClick={() => useNavStore.getState().setView('diagnostics')}
+          >
+            Live metrics
+          </button>
           <button type="button" className="button" onClick={() => void copy()} disabled={!diag}>
             Copy
           </button>
