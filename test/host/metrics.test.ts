@@ -124,10 +124,21 @@ describe.skipIf(!HAS_KEYCHAIN)('/metrics on a real host and core', () => {
       ]),
     );
     if (PROMTOOL) expect([0, 3]).toContain(promtoolCheck(text).status); // 1 would be a parse error
+    // The OpenAPI document describes it (and schema fuzzing reaches it from there).
+    const doc = (await (await get('/api/openapi.json', readToken)).json()) as {
+      paths: Record<string, { get?: { security?: unknown; responses?: Record<string, unknown> } }>;
+    };
+    expect(doc.paths['/metrics']?.get?.security).toEqual([{ bearer: ['read'] }]);
+    expect(Object.keys(doc.paths['/metrics']?.get?.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '401', '403']),
+    );
     // The 401s were counted under the route template, by status.
     const after = await scrape();
     expect(sampleValue(after, 'nook_http_requests_total', { route: '/metrics', status: '401' })).toBe(2);
     expect(sampleValue(after, 'nook_http_requests_total', { route: '/metrics', status: '200' })).toBe(1);
+    expect(
+      sampleValue(after, 'nook_http_requests_total', { route: '/api/openapi.json', status: '200' }),
+    ).toBe(1);
   });
 
   it('a REST search adds to the search histogram, the contract calls and the HTTP series', async () => {

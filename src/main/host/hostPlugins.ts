@@ -8,9 +8,9 @@
  */
 import type { Core } from '../core';
 import type { HostPlugin } from './server';
-import { coreMetrics, registerMetrics } from './metrics';
+import { metricsHostPlugin } from './metrics';
 import { openAiHostPlugin } from './openaiPlugin';
 
 export function corePlugins(core: () => Promise<Core>): HostPlugin[] {
-  return [(app) => registerMetrics(app, coreMetrics(core)), openAiHostPlugin(core)];
+  return [metricsHostPlugin(core), openAiHostPlugin(core)];
 }

@@ -8,7 +8,10 @@
  * response hook sees every route, whichever plugin declared it.
  */
 import type { FastifyInstance } from 'fastify';
+import type { Core } from '../core';
 import type { MetricsService } from '../services/metrics/metricsService';
+import type { OpenApiExtension } from './openapi';
+import type { HostPlugin } from './server';
 
 export const METRICS_PATH = '/metrics';
 /** The route label of requests no route matched (404s, probes of random paths). */
@@ -61,4 +64,44 @@ export async function registerMetrics(app: FastifyInstance, deps: MetricsPluginD
     const text = await metrics.exposition();
     return reply.type(metrics.contentType).send(text);
   });
+}
+
+/** The plugin for a host whose core arrives later (hostPlugins.ts lists it), with its OpenAPI part. */
+export function metricsHostPlugin(core: () => Promise<Pick<Core, 'metrics'>>): HostPlugin {
+  return async (app, ctx) => {
+    ctx.addOpenApi(metricsOpenApi());
+    await registerMetrics(app, coreMetrics(core));
+  };
+}
+
+export function metricsOpenApi(): OpenApiExtension {
+  const error = (description: string) => ({
+    description,
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  });
+  return {
+    paths: {
+      [METRICS_PATH]: {
+        get: {
+          tags: ['metrics'],
+          operationId: 'metrics.scrape',
+          summary:
+            'Prometheus metrics: requests and latency per route, contract calls, search latency, ingest, embeddings, speech-to-text real-time factor, provider health and failovers, tokens, process memory',
+          security: [{ bearer: ['read'] }],
+          'x-nook-scope': 'read',
+          responses: {
+            '200': {
+              description: 'Prometheus exposition text, format 0.0.4.',
+              content: { 'text/plain': { schema: { type: 'string' } } },
+            },
+            '401': error('No credential, or an unknown token.'),
+            '403': error('A revoked token, a token without the `read` scope, or a foreign Host/Origin.'),
+            '429': error('Over the token rate limit; see Retry-After.'),
+            '503': error('Nook is still starting.'),
+          },
+        },
+      },
+    },
+    tags: [{ name: 'metrics', description: 'Monitoring with Prometheus' }],
+  };
 }
