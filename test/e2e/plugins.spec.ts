@@ -139,3 +139,19 @@ test('a package whose wasm does not match its hash is refused with the reason', 
     fs.rmSync(bad, { recursive: true, force: true });
   }
 });
+
+test('in a browser, "Choose a package…" uploads the picked .zip for the same approval', async () => {
+  const page = await context.newPage();
+  await page.goto(`${host.url}/#/plugins`);
+  const uploaded = page.waitForResponse((r) => r.url().endsWith('/api/plugins/upload'));
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByTestId('plugin-choose').click();
+  await (await chooser).setFiles(zip);
+  expect((await uploaded).status()).toBe(200);
+  const dialog = page.getByTestId('plugin-approval');
+  await expect(dialog.getByRole('heading', { name: 'Install Unit converter 1.0.0?' })).toBeVisible();
+  // Installed (and disabled) by the test before: the dialog says it replaces it.
+  await expect(dialog).toContainText('Replaces the installed version 1.0.0.');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+});

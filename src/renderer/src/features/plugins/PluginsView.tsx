@@ -5,7 +5,7 @@ import type {
   PluginLogEntry,
   PluginPermission,
 } from '../../../../shared/types/plugins';
-import { invoke, resolveDroppedFiles } from '../../api';
+import { invoke, resolveDroppedFiles, transportKind } from '../../api';
 import { uploadPluginPackage } from '../../api/pluginUpload';
 import { Switch } from '../../components/Switch';
 import { unwrap, useToastStore } from '../../stores/useToastStore';
@@ -102,7 +102,7 @@ export function PluginsView() {
         Plugins run sandboxed: each in its own worker, with a memory and time limit, no access to your files,
         network or environment except what you approve below.
       </p>
-      <InstallForm onInspect={inspect} />
+      <InstallForm onInspect={inspect} onUpload={upload} />
       {uploading ? (
         <p className="muted" role="status" data-testid="plugin-uploading">
           Reading {uploading}…
@@ -132,9 +132,23 @@ export function PluginsView() {
   );
 }
 
-function InstallForm({ onInspect }: { onInspect(path: string): Promise<void> }) {
+function InstallForm({
+  onInspect,
+  onUpload,
+}: {
+  onInspect(path: string): Promise<void>;
+  onUpload(file: File): Promise<void>;
+}) {
   const [path, setPath] = useState('');
   const [busy, setBusy] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+  /** The desktop app picks with the system dialog (a path); a browser picks a file to upload. */
+  const choose = async () => {
+    if (transportKind() !== 'ipc') return fileInput.current?.click();
+    const r = unwrap(await invoke('app.pickFiles', { folders: false }));
+    const picked = r?.paths[0];
+    if (picked) await onInspect(picked);
+  };
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!path.trim()) return;
@@ -161,9 +175,26 @@ function InstallForm({ onInspect }: { onInspect(path: string): Promise<void> }) 
           data-testid="plugin-path"
         />
       </label>
-      <button className="button" type="submit" disabled={busy || !path.trim()} data-testid="plugin-inspect">
-        Review permissions…
-      </button>
+      <div style={{ display: 'flex', gap: 8 }}>
+        <button className="button" type="submit" disabled={busy || !path.trim()} data-testid="plugin-inspect">
+          Review permissions…
+        </button>
+        <button className="button" type="button" onClick={() => void choose()} data-testid="plugin-choose">
+          Choose a package…
+        </button>
+      </div>
+      <input
+        ref={fileInput}
+        type="file"
+        accept=".zip,application/zip"
+        hidden
+        data-testid="plugin-file"
+        onChange={(e) => {
+          const file = e.target.files?.[0];
+          e.target.value = '';
+          if (file) void onUpload(file);
+        }}
+      />
     </form>
   );
 }
