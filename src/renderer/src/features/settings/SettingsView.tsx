@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { transportKind } from '../../api';
 import { useSettingsStore } from '../../stores/useSettingsStore';
 import { ApiKeysSection } from './ApiKeysSection';
+import { ApiTokensSection } from './ApiTokensSection';
 import { BriefingSettings } from './BriefingSettings';
 import { DiagnosticsPanel } from './DiagnosticsPanel';
 import { AppearanceSection, GeneralSection, LoggingSection, PrivacySection } from './GeneralSections';
@@ -52,6 +53,7 @@ export function SettingsView() {
           <PrivacySection settings={settings} />
           <ApiKeysSection cloudAllowed={settings.privacy.allowCloudProviders} />
           <ProvidersSection cloudAllowed={settings.privacy.allowCloudProviders} />
+          <ApiTokensSection settings={settings} desktop={desktop} />
           <MemorySection />
           <ModelsScreen />
           <LoggingSection settings={settings} />
