@@ -14,7 +14,7 @@ import type { BriefingItem, BriefingSection, BriefingSource, Reminder } from '..
 import type { Database } from '../storage/database';
 import { findDates } from './dates';
 import { contentWords, logLikelihood } from './terms';
-import { addDays, clockTime, daysBetween, localDay, longDay, startOfDay } from './time';
+import { addDays, clockTime, daysBetween, localDay, longDay, startOfDay, weekdayName } from './time';
 
 export interface SectionContext {
   db: Database;
@@ -456,7 +456,7 @@ export function memorySection(
 ): BriefingSection {
   const items: BriefingItem[] = [];
   const last = addDays(ctx.today, LOOKAHEAD_DAYS);
-  const weekday = longDay(ctx.today).split(',')[0]!.toLowerCase();
+  const weekday = weekdayName(ctx.today).toLowerCase();
   for (const m of memories) {
     const isTask = TASK.test(m.text);
     const dated = findDates(m.text, ctx.now, ctx.tz).find((f) => f.day >= ctx.today && f.day <= last);

@@ -179,17 +179,30 @@ export function previousOccurrence(
   return null;
 }
 
-const LONG_DAY = new Map<string, Intl.DateTimeFormat>();
+const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
-/** "Saturday, 21 November" in the zone. */
+/** "Wednesday, 18 November" (English, whatever the system locale). */
 export function longDay(day: string): string {
-  let f = LONG_DAY.get('x');
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long' });
-    LONG_DAY.set('x', f);
-  }
   const d = parseDay(day);
-  return f.format(new Date(Date.UTC(d.year, d.month - 1, d.day, 12)));
+  return `${DAY_NAMES[weekdayOf(day)]}, ${d.day} ${MONTH_NAMES[d.month - 1]}`;
+}
+
+export function weekdayName(day: string): string {
+  return DAY_NAMES[weekdayOf(day)]!;
 }
 
 /** "15:00" local. */

@@ -515,7 +515,7 @@ export class EmbeddedIndex implements VectorIndex {
   }
 
   /**
-   * Candidates from the int8 copy, re-scored exactly by sqlite-vec; undefined when the copy is not
+   * Candidates from the int8 copy, re-scored exactly from their float vectors; undefined when the copy is not
    * there (too small a collection, still building, or stale): the caller runs the exact scan.
    */
   private fastSearch(row: CollectionRow, vector: Float32Array, k: number): VectorHit[] | undefined {
@@ -538,16 +538,31 @@ export class EmbeddedIndex implements VectorIndex {
     const want = Math.min(scan.size, Math.max(2 * k, k + 64));
     const candidates = scan.candidates(vector, want);
     if (candidates.length === 0) return [];
-    const rows = this.db
-      .prepare(
-        `SELECT rowid AS id, distance FROM ${vecTable(row.id)}
-         WHERE embedding MATCH ? AND k = ? AND rowid IN (SELECT value FROM json_each(?)) ORDER BY distance`,
-      )
-      .all(vector, BigInt(Math.min(k, candidates.length)), JSON.stringify(candidates.map((c) => c.id))) as {
-      id: number;
-      distance: number;
-    }[];
-    return rows.map((r) => ({ id: Number(r.id), score: 1 - r.distance }));
+    // Exact cosine of each candidate from its stored float vector (point lookups by rowid: a KNN
+    // query restricted with `rowid IN` would still walk every chunk of the table).
+    const get = this.db.prepare(`SELECT embedding FROM ${vecTable(row.id)} WHERE rowid = ?`).pluck();
+    let qq = 0;
+    for (let d = 0; d < vector.length; d++) qq += vector[d]! * vector[d]!;
+    const qNorm = Math.sqrt(qq);
+    const scored: VectorHit[] = [];
+    for (const c of candidates) {
+      const blob = get.get(BigInt(c.id)) as Buffer | undefined;
+      if (!blob) continue;
+      const v =
+        blob.byteOffset % 4 === 0
+          ? new Float32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4)
+          : new Float32Array(new Uint8Array(blob).buffer);
+      let dot = 0;
+      let vv = 0;
+      for (let d = 0; d < v.length; d++) {
+        dot += v[d]! * vector[d]!;
+        vv += v[d]! * v[d]!;
+      }
+      const denom = Math.sqrt(vv) * qNorm;
+      scored.push({ id: c.id, score: denom > 0 ? dot / denom : 0 });
+    }
+    scored.sort((a, b) => b.score - a.score || a.id - b.id);
+    return scored.slice(0, k);
   }
 
   private startScanBuild(row: CollectionRow): Promise<void> {
