@@ -31,6 +31,9 @@ import { VoiceService } from './services/voice/voiceService';
 import { VoiceWorkerClient } from './services/voice/workerClient';
 import { voiceModels } from './services/voice/modelSource';
 import { ELEVENLABS_SECRET_ID } from './services/voice/tts';
+import { isRouteName } from '../shared/ipc/channels';
+import { MetricsService } from './services/metrics/metricsService';
+import { instrumentEmbedder, instrumentSearch, instrumentSpeechToText } from './services/metrics/instrument';
 import { BriefingService } from './services/briefing/briefingService';
 import { routerSummariser } from './services/briefing/summarise';
 import { isRouteName } from '../shared/ipc/channels';
@@ -77,6 +80,8 @@ export interface Core {
   assistant: AssistantService;
   plugins: PluginService;
   voice: VoiceService;
+  /** Prometheus registry (`/metrics`) and the Diagnostics snapshot; one per core. */
+  metrics: MetricsService;
   /** The daily briefing and reminders. */
   briefing: BriefingService;
   /** Prometheus registry (`/metrics`) and the Diagnostics snapshot; one per core. */
@@ -207,6 +212,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     );
     store.add(instrumentSearch(metrics, knowledge));
     knowledge.start();
+    store.add(system.registerKnowledge(() => knowledge.diagnostics()));
     // Choosing another embedding model re-embeds the library in the background.
     store.add(events.on('settings.changed', () => void knowledge.modelMaybeChanged()));
     store.add(events.on('models.progress', () => void knowledge.modelMaybeChanged()));
@@ -243,6 +249,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     store.add({ dispose: () => assistant.dispose() });
     store.add(system.registerHealth('assistant', () => assistant.health()));
     store.add(events.on('secrets.changed', ({ id }) => assistant.secretsChanged(id)));
+    store.add(metrics.trackProviders(() => assistant.listProviders(), events));
     void assistant.probe();
 
     // Voice: capture (child process) -> VAD + whisper + intent embedder in the voice worker.
@@ -317,6 +324,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       apiTokens,
       metrics,
       briefing,
+      metrics,
       hotkeys: options.hotkeys ?? (() => []),
       ...(options.desktop ? { desktop: options.desktop } : {}),
     });

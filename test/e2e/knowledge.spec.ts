@@ -252,6 +252,20 @@ test('search finds an exact token and a paraphrase, and a citation opens the pas
   await expect(hits).toHaveCount(1);
   await expect(hits.first().getByTestId('citation')).toContainText('lisbon.html');
   await page.screenshot({ path: test.info().outputPath('search.png') });
+
+  // Settings › Diagnostics counts the Library: three documents, their chunks, as many vectors in the
+  // embedded index, an idle queue.
+  await page.goto(`${host.url}/#/settings`);
+  const library = page.getByTestId('diagnostics-library');
+  await expect(library).toHaveText(/^3 documents, \d+ chunks?, \d+ tokens$/);
+  const chunks = /, (\d+) chunks?/.exec((await library.textContent()) ?? '')![1]!;
+  await expect(page.getByTestId('diagnostics-index')).toContainText(
+    new RegExp(`^Embedded \\(sqlite-vec\\) · ${chunks} vectors? in kb_`),
+  );
+  await expect(page.getByTestId('diagnostics-index')).toContainText(
+    new RegExp(` · ${chunks} vectors? stored for all-minilm`),
+  );
+  await expect(page.getByTestId('diagnostics-queue')).toHaveText('idle · 0 queued, 0 running, 0 failed');
   await page.close();
 });
 

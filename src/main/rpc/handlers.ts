@@ -88,7 +88,11 @@ export function createHandlers(d: HandlerDeps): Handlers {
   };
   return {
     'system.status': () => d.system.status(),
-    'system.diagnostics': () => d.system.diagnostics(),
+    'system.diagnostics': async () => {
+      // A fresh count of the vectors in the index (asynchronous: the index may be a Qdrant sidecar).
+      await d.knowledge?.countIndex();
+      return d.system.diagnostics();
+    },
     'settings.get': () => d.settings.get(),
     'settings.update': (patch) => d.settings.update(patch),
     'settings.reset': () => d.settings.reset(),

@@ -252,6 +252,37 @@ export const IngestProgressSchema = z.object({
 });
 export type IngestProgress = z.infer<typeof IngestProgressSchema>;
 
+/** The knowledge base in `system.diagnostics`: what is stored, the vector index, the queue. */
+export const KnowledgeDiagnosticsSchema = z.object({
+  /** Documents in the Library (indexed or failed), not counting deleted ones waiting to be purged. */
+  documents: z.number().int(),
+  failedDocuments: z.number().int(),
+  deletedDocuments: z.number().int(),
+  chunks: z.number().int(),
+  tokens: z.number().int(),
+  /** The embedding model whose vectors answer searches, and how many of its vectors SQLite holds. */
+  searchModel: z.string().nullable(),
+  storedVectors: z.number().int(),
+  index: z.object({
+    /** The index searches use now: the embedded sqlite-vec index or Qdrant. */
+    kind: z.enum(['embedded', 'qdrant']),
+    collection: z.string().nullable(),
+    /** Vectors in the index's collection when last counted (null before the first count). */
+    vectors: z.number().int().nullable(),
+    /** Documents whose vectors still have to reach the index. */
+    pendingSync: z.number().int(),
+  }),
+  queue: z.object({
+    paused: z.boolean(),
+    queued: z.number().int(),
+    running: z.number().int(),
+    /** Files whose last attempt failed (shown in the import panel with Retry). */
+    failed: z.number().int(),
+    reembed: ReembedStatusSchema.nullable(),
+  }),
+});
+export type KnowledgeDiagnostics = z.infer<typeof KnowledgeDiagnosticsSchema>;
+
 export const KnowledgeChangedSchema = z.object({
   kind: z.enum(['indexed', 'deleted', 'restored', 'purged', 'model']),
   documentIds: z.array(z.number().int()),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KnowledgeDiagnosticsSchema } from './library';
 
 export const ServiceHealthSchema = z.object({
   id: z.enum(['database', 'vectors', 'models', 'sidecar', 'keychain', 'settings', 'assistant', 'plugins']),
@@ -28,6 +29,8 @@ export const DiagnosticsSchema = z.object({
   database: z.object({ path: z.string(), schemaVersion: z.number().int(), sizeBytes: z.number() }),
   settingsWarnings: z.array(z.string()),
   recentErrors: z.array(z.object({ time: z.string(), message: z.string() })),
+  /** Document, chunk and vector counts, the index in use and the ingest queue (when it runs). */
+  knowledge: KnowledgeDiagnosticsSchema.optional(),
 });
 export type Diagnostics = z.infer<typeof DiagnosticsSchema>;
 

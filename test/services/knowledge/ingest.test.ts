@@ -68,6 +68,23 @@ describe.skipIf(!model.spec)('knowledge ingest with the real embedding model', (
     );
     expect(seenStages.has('done')).toBe(true);
     expect(k.events.some((e) => e.event === 'knowledge.changed')).toBe(true);
+
+    // Diagnostics count the same things: documents (failed ones too), chunks, vectors stored and
+    // in the index, and an idle queue with the failures still listed.
+    await k.service.countIndex();
+    const chunks = k.db.prepare('SELECT count(*) FROM chunks').pluck().get() as number;
+    expect(chunks).toBeGreaterThan(good.length);
+    expect(k.service.diagnostics()).toMatchObject({
+      documents: good.length + bad.length,
+      failedDocuments: bad.length,
+      deletedDocuments: 0,
+      chunks,
+      searchModel: model.spec!.id,
+      storedVectors: chunks,
+      index: { kind: 'embedded', vectors: chunks, pendingSync: 0 },
+      queue: { paused: false, queued: 0, running: 0, failed: bad.length, reembed: null },
+    });
+    expect(k.service.diagnostics().tokens).toBeGreaterThan(chunks);
   }, 240_000);
 
   it('skips an unchanged file and atomically replaces the chunks of a changed one', async () => {

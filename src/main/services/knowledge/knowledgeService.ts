@@ -25,6 +25,7 @@ import {
   type IngestStatus,
   type IngestTotals,
   type KnowledgeChanged,
+  type KnowledgeDiagnostics,
   type SearchFilters,
   type SearchHit,
   type SearchInput,
@@ -65,7 +66,8 @@ export interface EmbeddingModelSource {
 export type KnowledgeVectors = Pick<
   VectorIndex,
   'ensureCollection' | 'upsert' | 'deleteByDocument' | 'search' | 'count' | 'dropCollection'
->;
+> &
+  Partial<Pick<VectorIndex, 'kind'>>;
 
 export interface KnowledgeEvents {
   emit(event: 'ingest.progress', payload: IngestProgress): void;
@@ -162,6 +164,9 @@ export class KnowledgeService implements Disposable {
   private reembedState: { from: string | null; to: string; done: number; total: number } | undefined;
   private reembedRun: Promise<void> | undefined;
   private syncing: Promise<void> = Promise.resolve();
+  /** Vectors in the search collection when last counted (for diagnostics; counting is async). */
+  private indexCount: { collection: string; vectors: number } | undefined;
+  private counting = false;
   /** Bumped whenever chunks are written or removed (keys the per-term document-frequency cache). */
   private chunkGeneration = 0;
   /** Per query term, the chunks that contain it (for coverage and IDF), until the chunks change. */
@@ -191,7 +196,10 @@ export class KnowledgeService implements Disposable {
       this.o.log?.info({ requeued }, 'knowledge: re-queued jobs interrupted by a crash or quit');
     this.newSession();
     void this.purgeExpired();
-    void this.syncPendingVectors();
+    void this.syncPendingVectors().then(
+      () => this.countIndex(),
+      () => undefined,
+    );
     if (this.o.autoStart !== false) {
       // Load the model (and start the worker) only when there is something to do with it.
       if (this.hasContent()) {
@@ -811,6 +819,69 @@ export class KnowledgeService implements Disposable {
     });
     this.syncing = run.catch(() => undefined);
     return run;
+  }
+
+  // ---- diagnostics -------------------------------------------------------------------------------
+
+  /**
+   * Counts for `system.diagnostics`, read from SQLite now. The index's own vector count is the last
+   * one taken (counting asks the index, which may be a Qdrant sidecar); each call starts a new count
+   * for the next.
+   */
+  diagnostics(): KnowledgeDiagnostics {
+    const one = (sql: string, ...args: unknown[]): number =>
+      (this.db
+        .prepare(sql)
+        .pluck()
+        .get(...args) as number | null) ?? 0;
+    const counts = this.store.counts();
+    const model = this.searchModelId;
+    const collection = model ? collectionFor(model) : null;
+    void this.countIndex(collection);
+    return {
+      documents: counts.documents,
+      failedDocuments: one("SELECT count(*) FROM documents WHERE status = 'error' AND deleted_at IS NULL"),
+      deletedDocuments: counts.deleted,
+      chunks: counts.chunks,
+      tokens: one('SELECT sum(token_count) FROM documents WHERE deleted_at IS NULL'),
+      searchModel: model,
+      storedVectors: model ? this.store.vectorCount(model) : 0,
+      index: {
+        kind: this.o.vectors.kind ?? 'embedded',
+        collection,
+        vectors:
+          this.indexCount && this.indexCount.collection === collection ? this.indexCount.vectors : null,
+        pendingSync: one('SELECT count(*) FROM vector_sync'),
+      },
+      queue: {
+        paused: this.paused,
+        queued: one("SELECT count(*) FROM ingest_jobs WHERE state IN ('queued', 'paused')"),
+        running: one("SELECT count(*) FROM ingest_jobs WHERE state = 'running'"),
+        failed: this.db
+          .prepare(
+            `SELECT count(*) FROM ingest_jobs j WHERE state = 'failed'
+             AND NOT EXISTS (SELECT 1 FROM ingest_jobs k WHERE k.path = j.path AND k.id > j.id)`,
+          )
+          .pluck()
+          .get() as number,
+        reembed: this.reembedStatus(),
+      },
+    };
+  }
+
+  /** Counts the vectors in the search collection (for the next diagnostics). */
+  async countIndex(
+    collection = this.searchModelId ? collectionFor(this.searchModelId) : null,
+  ): Promise<void> {
+    if (!collection || this.counting || this.disposed) return;
+    this.counting = true;
+    try {
+      this.indexCount = { collection, vectors: await this.o.vectors.count(collection) };
+    } catch {
+      // no collection yet, or the index is down: keep the last count
+    } finally {
+      this.counting = false;
+    }
   }
 
   // ---- library -----------------------------------------------------------------------------------

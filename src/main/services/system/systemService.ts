@@ -65,6 +65,7 @@ const NOT_YET: Partial<Record<HealthId, string>> = {
 
 export class SystemService implements Disposable {
   private readonly providers = new Map<HealthId, HealthProvider>();
+  private knowledge: (() => NonNullable<Diagnostics['knowledge']>) | undefined;
   private readonly subscriptions: Disposable[] = [];
   private readonly errorLog: ErrorLog;
   private readonly kv: KeyValueStore;
@@ -108,6 +109,14 @@ export class SystemService implements Disposable {
       this.poll = setInterval(() => this.refresh(), pollMs);
       this.poll.unref();
     }
+  }
+
+  /** The knowledge base's counts for `diagnostics()` (set by the core once the knowledge base runs). */
+  registerKnowledge(provider: () => NonNullable<Diagnostics['knowledge']>): Disposable {
+    this.knowledge = provider;
+    return toDisposable(() => {
+      if (this.knowledge === provider) this.knowledge = undefined;
+    });
   }
 
   /** Lets a later service report its own health (vectors, models, sidecar, ...). */
@@ -195,6 +204,7 @@ export class SystemService implements Disposable {
         sizeBytes: fileSize(db.name) + fileSize(`${db.name}-wal`),
       },
       settingsWarnings: [...this.d.settings.warnings],
+      ...this.knowledgeDiagnostics(),
       recentErrors: recentErrors.map((e) => ({
         time: e.time,
         message: this.d.secrets.redactor.redact(e.message),
@@ -222,6 +232,14 @@ export class SystemService implements Disposable {
       return this.errorLog.recent(50);
     } catch {
       return [];
+    }
+  }
+
+  private knowledgeDiagnostics(): Pick<Diagnostics, 'knowledge'> {
+    try {
+      return this.knowledge ? { knowledge: this.knowledge() } : {};
+    } catch {
+      return {}; // a closed database: the rest of the snapshot still helps
     }
   }
 

@@ -25,6 +25,48 @@ export function formatUptime(seconds: number): string {
   return `${s} s`;
 }
 
+const count = (n: number, one: string, many = `${one}s`): string =>
+  `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+
+/** The knowledge base's part of the snapshot: what is stored, the vector index, the ingest queue. */
+function KnowledgeRows({ k }: { k: NonNullable<Diagnostics['knowledge']> }) {
+  const q = k.queue;
+  const state = q.paused ? 'paused' : q.running + q.queued > 0 ? 'working' : 'idle';
+  return (
+    <>
+      <dt>Library</dt>
+      <dd data-testid="diagnostics-library">
+        {count(k.documents, 'document')}
+        {k.failedDocuments > 0 ? ` (${k.failedDocuments} failed)` : ''}, {count(k.chunks, 'chunk')},{' '}
+        {count(k.tokens, 'token')}
+        {k.deletedDocuments > 0 ? ` · ${k.deletedDocuments} deleted, purged soon` : ''}
+      </dd>
+      <dt>Vector index</dt>
+      <dd data-testid="diagnostics-index">
+        {k.index.kind === 'qdrant' ? 'Qdrant' : 'Embedded (sqlite-vec)'}
+        {k.index.collection ? (
+          <>
+            {' · '}
+            {k.index.vectors === null ? 'not counted yet' : count(k.index.vectors, 'vector')} in{' '}
+            <span className="mono">{k.index.collection}</span>
+          </>
+        ) : null}
+        {k.searchModel
+          ? ` · ${count(k.storedVectors, 'vector')} stored for ${k.searchModel}`
+          : ' · no model yet'}
+        {k.index.pendingSync > 0 ? ` · ${count(k.index.pendingSync, 'document')} waiting to sync` : ''}
+      </dd>
+      <dt>Ingest queue</dt>
+      <dd data-testid="diagnostics-queue">
+        {state} · {q.queued} queued, {q.running} running, {q.failed} failed
+        {q.reembed
+          ? ` · re-embedding for ${q.reembed.toModel}: ${q.reembed.done} of ${q.reembed.total} chunks`
+          : ''}
+      </dd>
+    </>
+  );
+}
+
 /** `system.diagnostics`, for support: versions, paths, memory, database and recent errors. */
 export function DiagnosticsPanel() {
   const [diag, setDiag] = useState<Diagnostics | null>(null);
@@ -117,6 +159,7 @@ export function DiagnosticsPanel() {
               <span className="mono">{diag.database.path}</span> — schema {diag.database.schemaVersion},{' '}
               {formatBytes(diag.database.sizeBytes)}
             </dd>
+            {diag.knowledge ? <KnowledgeRows k={diag.knowledge} /> : null}
           </dl>
           {diag.settingsWarnings.length > 0 ? (
             <>
