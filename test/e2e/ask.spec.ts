@@ -111,6 +111,39 @@ test('Ask: a question streams a cited answer and the citation opens the document
   await page.close();
 });
 
+test('Ask: conversations are found by what was said in them, and renamed', async () => {
+  const page = await context.newPage();
+  await page.goto(`${host.url}/#/ask`);
+  const box = page.getByRole('textbox', { name: 'Your question' });
+  await box.fill('remember that the spare key is under the blue flowerpot');
+  await box.press('Enter');
+  await expect(page.getByTestId('answer').last()).toContainText('I will remember that');
+  await page.getByRole('button', { name: 'New conversation' }).click();
+
+  const nav = page.getByRole('navigation', { name: 'Conversations' });
+  await nav.getByRole('searchbox', { name: 'Search conversations' }).fill('flowerpot');
+  const hits = nav.getByRole('list', { name: 'Matching conversations' });
+  await expect(hits.getByRole('button')).toHaveCount(1);
+  await expect(hits).toContainText('flowerpot');
+  await hits.getByRole('button').click();
+  await expect(page.getByTestId('answer').last()).toContainText('under the blue flowerpot');
+  await expect(hits).toHaveCount(0);
+
+  const item = nav.getByTestId('conversation').filter({ hasText: 'spare key' });
+  await item.getByRole('button', { name: /^Rename / }).click();
+  const title = nav.getByRole('textbox', { name: /^New title for / });
+  await title.fill('Where the spare key is');
+  await title.press('Enter');
+  await expect(nav.getByTestId('conversation').filter({ hasText: 'Where the spare key is' })).toHaveCount(1);
+  const list = await callRoute(context, host.url, 'conversations.list', {});
+  expect(list.ok && list.value.map((c) => c.title)).toContain('Where the spare key is');
+  // Leave no memory behind for the memory test below.
+  await box.fill('forget that');
+  await box.press('Enter');
+  await expect(page.getByTestId('answer').last()).toContainText('I have forgotten that');
+  await page.close();
+});
+
 test('Ask: remembered in one conversation, answered in a new one, then forgotten', async () => {
   const page = await context.newPage();
   await page.goto(`${host.url}/#/ask`);

@@ -47,6 +47,7 @@ export function AskView() {
   const [history, setHistory] = useState<Turn[]>([]);
   const [text, setText] = useState('');
   const [grounded, setGrounded] = useState(true);
+  const [renaming, setRenaming] = useState<number | null>(null);
   const { answers, ask, stop, reset, streaming } = useAnswers();
   const bottom = useRef<HTMLDivElement>(null);
 
@@ -112,16 +113,53 @@ export function AskView() {
       </header>
       <div className="ask">
         <nav className="ask__list" aria-label="Conversations">
+          <ConversationSearch onOpen={(id) => void open(id)} />
           {conversations.length === 0 ? <p className="muted">No conversations yet.</p> : null}
           {conversations.map((c) => (
-            <div key={c.id} className="ask__conv" data-active={c.id === current ? 'true' : undefined}>
+            <div
+              key={c.id}
+              className="ask__conv"
+              data-active={c.id === current ? 'true' : undefined}
+              data-testid="conversation"
+            >
+              {renaming === c.id ? (
+                <input
+                  className="input ask__conv-rename"
+                  aria-label={`New title for ${c.title}`}
+                  defaultValue={c.title}
+                  autoFocus
+                  maxLength={200}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Escape') setRenaming(null);
+                    if (e.key !== 'Enter') return;
+                    const title = e.currentTarget.value.trim();
+                    setRenaming(null);
+                    if (!title || title === c.title) return;
+                    void invoke('conversations.rename', { id: c.id, title }).then((r) => {
+                      if (!r.ok) push({ level: 'error', message: r.message });
+                      refresh();
+                    });
+                  }}
+                  onBlur={() => setRenaming(null)}
+                />
+              ) : (
+                <button
+                  type="button"
+                  className="ask__conv-open"
+                  onClick={() => void open(c.id)}
+                  onDoubleClick={() => setRenaming(c.id)}
+                  title={c.title}
+                >
+                  {c.title}
+                </button>
+              )}
               <button
                 type="button"
-                className="ask__conv-open"
-                onClick={() => void open(c.id)}
-                title={c.title}
+                className="ask__conv-delete"
+                aria-label={`Rename ${c.title}`}
+                onClick={() => setRenaming(c.id)}
               >
-                {c.title}
+                ✎
               </button>
               <button
                 type="button"
@@ -207,6 +245,58 @@ export function AskView() {
           </form>
         </section>
       </div>
+    </div>
+  );
+}
+
+type SearchHit = { conversationId: number; title: string; snippet: string };
+
+/** Full-text search over conversation titles and messages (`conversations.search`). */
+function ConversationSearch({ onOpen }: { onOpen(id: number): void }) {
+  const [query, setQuery] = useState('');
+  const [hits, setHits] = useState<SearchHit[] | null>(null);
+  const latest = useRef(0);
+  useEffect(() => {
+    const q = query.trim();
+    const mine = ++latest.current;
+    const timer = setTimeout(() => {
+      if (!q) return setHits(null);
+      void invoke('conversations.search', { query: q }).then((r) => {
+        if (mine === latest.current) setHits(r.ok ? r.value : []);
+      });
+    }, 200);
+    return () => clearTimeout(timer);
+  }, [query]);
+  return (
+    <div className="ask__search">
+      <input
+        className="input"
+        type="search"
+        placeholder="Search conversations"
+        aria-label="Search conversations"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+      />
+      {hits !== null ? (
+        <ul className="ask__hits" aria-label="Matching conversations">
+          {hits.length === 0 ? <li className="muted">No conversation mentions that.</li> : null}
+          {hits.map((h, i) => (
+            <li key={`${h.conversationId}-${i}`}>
+              <button
+                type="button"
+                className="ask__conv-open"
+                onClick={() => {
+                  setQuery('');
+                  onOpen(h.conversationId);
+                }}
+              >
+                <strong>{h.title}</strong>
+                <span className="ask__hit-snippet">{h.snippet}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
     </div>
   );
 }
