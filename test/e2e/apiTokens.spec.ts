@@ -29,7 +29,12 @@ test('create an API token in Settings, use it with fetch, revoke it', async ({ p
   const value = await shown.inputValue();
   await section.getByRole('button', { name: 'Copy' }).click();
   await expect(section.getByRole('button', { name: 'Copied' })).toBeVisible();
-  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(value);
+  type Clipboard = { navigator: { clipboard: { readText(): Promise<string> } } };
+  // Runs in the page (this file is typed for Node, without the DOM).
+  const pasted = await page.evaluate(() =>
+    (globalThis as unknown as Clipboard).navigator.clipboard.readText(),
+  );
+  expect(pasted).toBe(value);
 
   // The test is another program on this machine: it calls the REST API with the token.
   const auth = { authorization: `Bearer ${value}` };
