@@ -36,9 +36,6 @@ import { MetricsService } from './services/metrics/metricsService';
 import { instrumentEmbedder, instrumentSearch, instrumentSpeechToText } from './services/metrics/instrument';
 import { BriefingService } from './services/briefing/briefingService';
 import { routerSummariser } from './services/briefing/summarise';
-import { isRouteName } from '../shared/ipc/channels';
-import { MetricsService } from './services/metrics/metricsService';
-import { instrumentEmbedder, instrumentSearch, instrumentSpeechToText } from './services/metrics/instrument';
 import type { ModelSpec } from './workers/knowledgeProtocol';
 import type { EmbedKind } from './services/inference/embedder';
 import { ApiTokenService } from './services/apiTokens/apiTokenService';
@@ -80,8 +77,6 @@ export interface Core {
   assistant: AssistantService;
   plugins: PluginService;
   voice: VoiceService;
-  /** Prometheus registry (`/metrics`) and the Diagnostics snapshot; one per core. */
-  metrics: MetricsService;
   /** The daily briefing and reminders. */
   briefing: BriefingService;
   /** Prometheus registry (`/metrics`) and the Diagnostics snapshot; one per core. */
@@ -324,7 +319,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       apiTokens,
       metrics,
       briefing,
-      metrics,
       hotkeys: options.hotkeys ?? (() => []),
       ...(options.desktop ? { desktop: options.desktop } : {}),
     });

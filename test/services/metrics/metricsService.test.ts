@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isRouteName } from '../../../src/shared/ipc/channels';
 import { MetricsSnapshotSchema } from '../../../src/shared/types/metrics';
 import type { IngestProgress } from '../../../src/shared/types/library';
+import { defaultSettings } from '../../../src/shared/types/settings';
 import { EventBus } from '../../../src/main/rpc/eventBus';
 import { histogramFigure, MetricsService } from '../../../src/main/services/metrics/metricsService';
 import {
@@ -140,6 +141,16 @@ describe('MetricsService', () => {
         source: 'tokenizer',
       }),
     ).toBe(30);
+
+    // The provider list is read at start and again when settings change (providers added or removed).
+    let listed = [provider('local', 'ok'), provider('backup', 'unknown')];
+    metrics.trackProviders(async () => listed, events);
+    await expect.poll(async () => (await metrics.snapshot()).providers.length).toBe(2);
+    listed = [provider('local', 'failing')];
+    events.emit('settings.changed', defaultSettings());
+    await expect
+      .poll(async () => (await metrics.snapshot()).providers)
+      .toEqual([{ id: 'local', name: 'local', state: 'failing', breaker: 'open' }]);
 
     // A provider that disappears from the health list disappears from the gauge.
     events.emit('assistant.health', { providers: [provider('local', 'ok')] });

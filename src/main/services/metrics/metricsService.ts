@@ -32,6 +32,13 @@ export interface DispatchLike {
   dispatch(route: unknown, input: unknown, ctx: { transport: string }): Promise<Result<unknown>>;
 }
 
+export interface ProviderLike {
+  id: string;
+  name: string;
+  state: string;
+  breaker: string;
+}
+
 export interface MetricsOptions {
   /** Process metrics (memory, CPU, event loop, GC) on this registry. Default true. */
   defaultMetrics?: boolean;
@@ -275,7 +282,26 @@ export class MetricsService implements Disposable {
     return this.store.add(subs);
   }
 
-  setProviders(providers: ReadonlyArray<{ id: string; name: string; state: string; breaker: string }>): void {
+  /**
+   * Provider health from the start, and again whenever settings change (providers added, removed,
+   * reordered); `assistant.health` events (breakers opening and closing) update it in between.
+   */
+  trackProviders(list: () => Promise<ProviderLike[]>, events: MetricsEvents): Disposable {
+    let latest = 0;
+    const refresh = (): void => {
+      const mine = ++latest;
+      void list().then(
+        (providers) => {
+          if (mine === latest) this.setProviders(providers);
+        },
+        () => undefined,
+      );
+    };
+    refresh();
+    return this.store.add(events.on('settings.changed', refresh));
+  }
+
+  setProviders(providers: ReadonlyArray<ProviderLike>): void {
     this.providerState.reset();
     for (const p of providers) {
       for (const s of PROVIDER_STATES)
