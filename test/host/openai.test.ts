@@ -430,6 +430,31 @@ describe.skipIf(!HAS_EMBEDDER)('OpenAI-compatible /v1 routes over the real core'
       { status: unknown.status, json: (await unknown.json()) as { error?: Record<string, unknown> } },
       404,
     );
+    // A known path with another method: 405 with Allow.
+    const put = await fetch(`${base}/v1/models`, { method: 'PUT' });
+    expect(put.headers.get('allow')).toBe('GET');
+    expectOpenAiError(
+      { status: put.status, json: (await put.json()) as { error?: Record<string, unknown> } },
+      405,
+    );
+    // A multipart body without its boundary is the client's error, not a 500.
+    const broken = await fetch(`${base}/v1/audio/transcriptions`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data' },
+      body: 'no boundary here',
+    });
+    expectOpenAiError(
+      { status: broken.status, json: (await broken.json()) as { error?: Record<string, unknown> } },
+      400,
+      'file',
+    );
+  });
+
+  it('`nook` names the model a task uses now; the response names the real one', async () => {
+    const res = await client.embeddings.create({ model: 'nook', input: 'ferry timetable' });
+    expect(res.model).toBe(embeddingId);
+    const [ref] = await reference.embed(['ferry timetable'], 'document');
+    expect(cosine(res.data[0]!.embedding, ref!)).toBeGreaterThan(0.9999);
   });
 
   it.skipIf(!HAS_STT)(

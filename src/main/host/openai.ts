@@ -129,8 +129,18 @@ export interface OpenAiOptions {
 }
 
 export const OPENAI_PREFIX = '/v1';
-/** The chat "model": the assistant's router (its provider chain, failover and notices). */
-export const CHAT_MODEL_ID = 'nook';
+/**
+ * `nook`: the chat "model" (the assistant's router: its provider chain, failover and notices), and
+ * for every other endpoint an alias of the model that task uses now (so a client configured once
+ * keeps working when the user picks another model in Settings; responses name the real model).
+ */
+export const NOOK_MODEL_ID = 'nook';
+/** The routes and their methods, for 405 answers to any other method. */
+const METHODS: Array<[RegExp, string]> = [
+  [/^\/v1\/models\/?$/, 'GET'],
+  [/^\/v1\/models\/[^/]+$/, 'GET'],
+  [/^\/v1\/(embeddings|chat\/completions|audio\/transcriptions|audio\/speech)$/, 'POST'],
+];
 const DEFAULT_MAX_AUDIO_BYTES = 25 * 1024 * 1024;
 const DEFAULT_MAX_JSON_BYTES = 4 * 1024 * 1024;
 const DEFAULT_GROUNDED_K = 8;
@@ -164,21 +174,43 @@ async function openAiRoutes(app: FastifyInstance, o: OpenAiOptions): Promise<voi
   // The upload route may have registered multipart on the host already (one parser per content type).
   if (!app.hasRequestDecorator('isMultipart')) await app.register(fastifyMultipart);
 
+  /** A 405 when the path is one of ours with another method (a body-parsing error can come first). */
+  const methodNotAllowed = (req: FastifyRequest, reply: FastifyReply): FastifyReply | null => {
+    const p = req.url.split('?')[0]!;
+    const allowed = METHODS.find(([re]) => re.test(p))?.[1];
+    if (!allowed || req.method === allowed) return null;
+    return reply
+      .code(405)
+      .header('allow', allowed)
+      .type('application/json')
+      .send(
+        openAiErrorBody(
+          405,
+          `${req.method} is not allowed on ${p}; use ${allowed}.`,
+          null,
+          'method_not_allowed',
+        ),
+      );
+  };
+
   app.setErrorHandler((e, req, reply) => {
+    const wrongMethod = methodNotAllowed(req, reply);
+    if (wrongMethod) return wrongMethod;
     const mapped = toOpenAiError(e);
     if (mapped.unexpected) o.log?.error({ err: e, path: req.routeOptions.url }, 'OpenAI route failed');
     else if (mapped.status >= 500)
       o.log?.warn({ path: req.routeOptions.url, err: String(e) }, 'OpenAI route');
     return reply.code(mapped.status).type('application/json').send(mapped.body);
   });
-  app.setNotFoundHandler((req, reply) =>
-    reply
+  app.setNotFoundHandler((req, reply) => {
+    const wrongMethod = methodNotAllowed(req, reply);
+    if (wrongMethod) return wrongMethod;
+    const p = req.url.split('?')[0]!;
+    return reply
       .code(404)
       .type('application/json')
-      .send(
-        openAiErrorBody(404, `Unknown endpoint: ${req.method} ${req.url.split('?')[0]}`, null, 'unknown_url'),
-      ),
-  );
+      .send(openAiErrorBody(404, `Unknown endpoint: ${req.method} ${p}`, null, 'unknown_url'));
+  });
 
   // ---- models ------------------------------------------------------------------------------------
 
@@ -204,7 +236,7 @@ async function openAiRoutes(app: FastifyInstance, o: OpenAiOptions): Promise<voi
 
   const requireModel = async (d: OpenAiDeps, id: string, task: OpenAiModelTask): Promise<OpenAiModelInfo> => {
     const models = await d.listModels();
-    const found = models.find((m) => m.id === id && m.task === task);
+    const found = models.find((m) => (m.id === id || id === NOOK_MODEL_ID) && m.task === task);
     if (found) return found;
     const offered = models.filter((m) => m.task === task).map((m) => `'${m.id}'`);
     throw new OpenAiHttpError(
@@ -222,11 +254,19 @@ async function openAiRoutes(app: FastifyInstance, o: OpenAiOptions): Promise<voi
 
   app.post('/embeddings', { config, bodyLimit: maxJsonBytes }, async (req, reply) => {
     const s = await schemas();
+    const raw = (req.body as { input?: unknown } | null)?.input;
+    if (Array.isArray(raw) && raw.some((x) => typeof x === 'number' || Array.isArray(x)))
+      throw new OpenAiHttpError(
+        400,
+        "Token arrays are not accepted: tokens of OpenAI's tokenizers mean nothing to the local model. Send the text.",
+        'input',
+      );
     const body = parse(s.EmbeddingsRequestSchema, req.body, s.firstIssue);
-    const texts = embeddingTexts(body.input);
+    const texts = typeof body.input === 'string' ? [body.input] : body.input;
     const d = await deps();
     const model = await d.embeddingModel();
-    if (body.model !== model.id) await requireModel(d, body.model, 'embedding');
+    if (body.model !== model.id && body.model !== NOOK_MODEL_ID)
+      await requireModel(d, body.model, 'embedding');
     if (body.dimensions !== undefined && body.dimensions !== model.dimension)
       throw new OpenAiHttpError(
         400,
@@ -264,7 +304,7 @@ async function openAiRoutes(app: FastifyInstance, o: OpenAiOptions): Promise<voi
   app.post('/chat/completions', { config, bodyLimit: maxJsonBytes }, async (req, reply) => {
     const s = await schemas();
     const body = parse(s.ChatRequestSchema, req.body, s.firstIssue);
-    if (body.model !== CHAT_MODEL_ID) {
+    if (body.model !== NOOK_MODEL_ID) {
       const d = await deps();
       await requireModel(d, body.model, 'chat');
     }
@@ -369,25 +409,39 @@ async function openAiRoutes(app: FastifyInstance, o: OpenAiOptions): Promise<voi
         throwFileSizeLimit: false,
         limits: { fileSize: maxAudioBytes, files: 1, fields: 16 },
       };
-      for await (const part of req.parts(partsOptions)) {
-        if (part.type === 'file') {
-          if (file || part.fieldname !== 'file') {
-            part.file.resume();
-            throw new OpenAiHttpError(400, "Send exactly one audio file, in the 'file' field.", 'file');
+      try {
+        for await (const part of req.parts(partsOptions)) {
+          if (part.type === 'file') {
+            if (file || part.fieldname !== 'file') {
+              part.file.resume();
+              throw new OpenAiHttpError(400, "Send exactly one audio file, in the 'file' field.", 'file');
+            }
+            const ext = /\.([a-z0-9]{1,5})$/i.exec(part.filename ?? '')?.[1]?.toLowerCase() ?? 'wav';
+            const target = path.join(tmpDir, `nook-stt-${randomBytes(8).toString('hex')}.${ext}`);
+            file = { path: target, name: part.filename || 'audio' };
+            await pipeline(part.file, fs.createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+            if (part.file.truncated)
+              throw new OpenAiHttpError(
+                413,
+                `The audio file is larger than ${Math.round(maxAudioBytes / 1024 / 1024)} MiB.`,
+                'file',
+              );
+          } else if (typeof part.value === 'string' && !(part.fieldname in fields)) {
+            fields[part.fieldname] = part.value;
           }
-          const ext = /\.([a-z0-9]{1,5})$/i.exec(part.filename ?? '')?.[1]?.toLowerCase() ?? 'wav';
-          const target = path.join(tmpDir, `nook-stt-${randomBytes(8).toString('hex')}.${ext}`);
-          file = { path: target, name: part.filename || 'audio' };
-          await pipeline(part.file, fs.createWriteStream(target, { flags: 'wx', mode: 0o600 }));
-          if (part.file.truncated)
-            throw new OpenAiHttpError(
-              413,
-              `The audio file is larger than ${Math.round(maxAudioBytes / 1024 / 1024)} MiB.`,
-              'file',
-            );
-        } else if (typeof part.value === 'string' && !(part.fieldname in fields)) {
-          fields[part.fieldname] = part.value;
         }
+      } catch (e) {
+        // A malformed body (no boundary, cut short, bad part headers) is the client's error; a
+        // failing disk is not.
+        if (e instanceof OpenAiHttpError || typeof (e as NodeJS.ErrnoException).syscall === 'string') throw e;
+        const status = (e as { statusCode?: unknown }).statusCode;
+        if (typeof status === 'number' && status >= 400 && status < 500) throw e;
+        throw new OpenAiHttpError(
+          400,
+          `The multipart body could not be read: ${(e as Error).message ?? String(e)}`,
+          'file',
+          'invalid_multipart',
+        );
       }
       if (!file) throw new OpenAiHttpError(400, "No audio: the 'file' field is missing.", 'file');
       const f = parse(s.TranscriptionFieldsSchema, fields, s.firstIssue);
@@ -415,21 +469,6 @@ async function openAiRoutes(app: FastifyInstance, o: OpenAiOptions): Promise<voi
   app.post('/audio/speech', { config, bodyLimit: 64 * 1024 }, async (req, reply) => {
     const s = await schemas();
     const body = parse(s.SpeechRequestSchema, req.body, s.firstIssue);
-    const format = body.response_format ?? 'wav';
-    if (format !== 'wav')
-      throw new OpenAiHttpError(
-        400,
-        `response_format '${format}' is not available: Nook's local speech is 16-bit PCM WAV; ask for 'wav'.`,
-        'response_format',
-        'unsupported_value',
-      );
-    if (body.speed !== undefined && body.speed !== 1)
-      throw new OpenAiHttpError(
-        400,
-        "speed is not adjustable per request; set the speaking rate in Nook's Settings → Voice.",
-        'speed',
-        'unsupported_value',
-      );
     const d = await deps();
     await requireModel(d, body.model, 'tts');
     const speech = await d.speak(body.input, abortOnClose(req, reply));
@@ -474,29 +513,6 @@ function parse<T>(
     throw new OpenAiHttpError(400, message, param, 'invalid_value');
   }
   return r.data;
-}
-
-function embeddingTexts(input: string | string[] | number[] | number[][]): string[] {
-  const list = typeof input === 'string' ? [input] : input;
-  if (list.length === 0) throw new OpenAiHttpError(400, "'input' must not be empty.", 'input');
-  const texts: string[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const x = list[i];
-    if (typeof x !== 'string')
-      throw new OpenAiHttpError(
-        400,
-        "Token arrays are not accepted: tokens of OpenAI's tokenizers mean nothing to the local model. Send the text.",
-        'input',
-      );
-    if (x.trim() === '')
-      throw new OpenAiHttpError(
-        400,
-        `${typeof input === 'string' ? "'input'" : `input[${i}]`} is empty.`,
-        typeof input === 'string' ? 'input' : `input[${i}]`,
-      );
-    texts.push(x);
-  }
-  return texts;
 }
 
 /** Little-endian float32 bytes in base64, as OpenAI's `encoding_format: "base64"`. */

@@ -27,7 +27,7 @@ import type { ChatMessage, Provider } from '../services/assistant/providers/type
 import { transcribeFile } from '../services/voice/transcriber';
 import type { ModelSpec } from '../workers/knowledgeProtocol';
 import {
-  CHAT_MODEL_ID,
+  NOOK_MODEL_ID,
   type ChatCall,
   type ChatCitation,
   type ChatOutcome,
@@ -69,7 +69,7 @@ export function openAiDepsFromCore(core: Core, startedAt = Math.floor(Date.now()
         s.active && (s.state === 'ready' || s.state === 'unverified');
       const out: OpenAiModelInfo[] = [
         {
-          id: CHAT_MODEL_ID,
+          id: NOOK_MODEL_ID,
           task: 'chat',
           displayName: `Nook assistant (${core.assistant
             .chain('chat')

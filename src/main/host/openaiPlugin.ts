@@ -47,6 +47,7 @@ const ERRORS = {
   '401': error('No credential, or an unknown token.'),
   '403': error('A revoked token, a token without the `models` scope, or a foreign Host/Origin.'),
   '404': error('The model is not served here (`model_not_found`).'),
+  '405': error('Wrong method for this path (see Allow).'),
   '413': error('The request body (or the audio file) is too large.'),
   '415': error('Wrong content type.'),
   '429': error('Over the token rate limit; see Retry-After.'),
@@ -251,7 +252,15 @@ export function openAiOpenApi(): OpenApiExtension {
         operationId: 'openai.createEmbedding',
         summary: "Vectors from the knowledge base's embedding model",
         security,
-        requestBody: { required: true, content: json(ref('CreateEmbeddingRequest')) },
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: ref('CreateEmbeddingRequest'),
+              example: { model: 'nook', input: ['The Hutcheson lighthouse is painted bright red.'] },
+            },
+          },
+        },
         responses: {
           '200': { description: 'One vector per input.', content: json(ref('CreateEmbeddingResponse')) },
           ...ERRORS,
@@ -265,7 +274,19 @@ export function openAiOpenApi(): OpenApiExtension {
         summary:
           "An answer through the assistant's provider router; `nook.grounded` answers from the knowledge base",
         security,
-        requestBody: { required: true, content: json(ref('CreateChatCompletionRequest')) },
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: ref('CreateChatCompletionRequest'),
+              example: {
+                model: 'nook',
+                messages: [{ role: 'user', content: 'What colour is the lighthouse?' }],
+                nook: { grounded: true, k: 4 },
+              },
+            },
+          },
+        },
         responses: {
           '200': {
             description:
@@ -314,7 +335,15 @@ export function openAiOpenApi(): OpenApiExtension {
         operationId: 'openai.createSpeech',
         summary: 'Local text to speech (16-bit PCM WAV)',
         security,
-        requestBody: { required: true, content: json(ref('CreateSpeechRequest')) },
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: ref('CreateSpeechRequest'),
+              example: { model: 'nook', input: 'The ferry leaves every half hour.', response_format: 'wav' },
+            },
+          },
+        },
         responses: {
           '200': {
             description: 'The speech as WAV.',

@@ -19,15 +19,19 @@ export const MAX_CHAT_MESSAGES = 256;
 /** Passages a grounded answer may retrieve. */
 export const MAX_GROUNDED_K = 20;
 
+/** Text with something in it (an all-blank input has no meaning to embed). */
+const embeddingText = z
+  .string()
+  .max(MAX_EMBEDDING_INPUT_CHARS)
+  .regex(/\S/, 'must contain text, not only white space');
+
 export const EmbeddingsRequestSchema = z.looseObject({
-  model: z.string().min(1),
-  input: z.union([
-    z.string().max(MAX_EMBEDDING_INPUT_CHARS),
-    z.array(z.string().max(MAX_EMBEDDING_INPUT_CHARS)).min(1).max(MAX_EMBEDDING_INPUTS),
-    // Token ids are OpenAI's too, but of OpenAI's tokenizers: refused below with a clear message.
-    z.array(z.number()),
-    z.array(z.array(z.number())),
-  ]),
+  model: z
+    .string()
+    .min(1)
+    .meta({ examples: ['nook'] }),
+  // OpenAI also takes token ids, but of OpenAI's tokenizers: refused before parsing, with that reason.
+  input: z.union([embeddingText, z.array(embeddingText).min(1).max(MAX_EMBEDDING_INPUTS)]),
   encoding_format: z.enum(['float', 'base64']).optional(),
   dimensions: z.number().int().positive().optional(),
   user: z.string().optional(),
@@ -50,7 +54,10 @@ export const ChatMessageSchema = z.looseObject({
 export type ChatMessageIn = z.infer<typeof ChatMessageSchema>;
 
 export const ChatRequestSchema = z.looseObject({
-  model: z.string().min(1),
+  model: z
+    .string()
+    .min(1)
+    .meta({ examples: ['nook'] }),
   messages: z.array(ChatMessageSchema).min(1).max(MAX_CHAT_MESSAGES),
   stream: z.boolean().nullable().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
@@ -79,18 +86,34 @@ export const ChatRequestSchema = z.looseObject({
 export type ChatRequest = z.infer<typeof ChatRequestSchema>;
 
 export const SpeechRequestSchema = z.looseObject({
-  model: z.string().min(1),
-  input: z.string().min(1).max(MAX_SPEECH_CHARS),
+  model: z
+    .string()
+    .min(1)
+    .meta({ examples: ['nook'] }),
+  input: z.string().min(1).max(MAX_SPEECH_CHARS).regex(/\S/, 'must contain text, not only white space'),
+  /** Accepted and ignored: the voice is the one chosen in Settings → Voice. */
   voice: z.union([z.string(), z.looseObject({ id: z.string() })]).optional(),
-  response_format: z.string().optional(),
-  speed: z.number().min(0.25).max(4).optional(),
+  response_format: z
+    .enum(['wav'], {
+      error:
+        "Nook's local speech is 16-bit PCM WAV: ask for response_format 'wav' (mp3, opus, aac, flac and pcm are not made)",
+    })
+    .optional(),
+  speed: z
+    .literal(1, {
+      error: "speed is not adjustable per request; set the speaking rate in Nook's Settings → Voice",
+    })
+    .optional(),
   instructions: z.string().optional(),
 });
 export type SpeechRequest = z.infer<typeof SpeechRequestSchema>;
 
 /** The text fields of a multipart transcription request (the file is streamed separately). */
 export const TranscriptionFieldsSchema = z.looseObject({
-  model: z.string().min(1),
+  model: z
+    .string()
+    .min(1)
+    .meta({ examples: ['nook'] }),
   language: z
     .string()
     .regex(/^[a-z]{2,3}$/, 'an ISO-639-1 code such as "en"')
@@ -101,14 +124,37 @@ export const TranscriptionFieldsSchema = z.looseObject({
 });
 export type TranscriptionFields = z.infer<typeof TranscriptionFieldsSchema>;
 
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union that matched no branch: the branch whose type matched (its deeper issue says what is
+ * wrong), else one message listing the types expected.
+ */
+function explain(issue: Issue): { path: PropertyKey[]; message: string } {
+  if (issue.code === 'invalid_union' && issue.errors.length) {
+    const typed = issue.errors.find(
+      (b) => b.length > 0 && !(b[0]!.code === 'invalid_type' && b[0]!.path.length === 0),
+    );
+    if (typed) {
+      const inner = explain(typed[0]!);
+      return { path: [...issue.path, ...inner.path], message: inner.message };
+    }
+    const expected = issue.errors
+      .map((b) => (b[0]?.code === 'invalid_type' ? b[0].expected : null))
+      .filter((e): e is string => !!e);
+    if (expected.length)
+      return { path: issue.path, message: `expected ${[...new Set(expected)].join(' or ')}` };
+  }
+  return { path: issue.path, message: issue.message };
+}
+
 /** The first issue of a failed parse as an OpenAI `param` path and a message. */
 export function firstIssue(error: z.ZodError): { param: string | null; message: string } {
   const issue = error.issues[0];
   if (!issue) return { param: null, message: 'Invalid request body' };
-  const param = issue.path.length
-    ? issue.path
-        .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-        .join('')
+  const { path, message } = explain(issue);
+  const param = path.length
+    ? path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('')
     : null;
-  return { param, message: param ? `Invalid '${param}': ${issue.message}` : issue.message };
+  return { param, message: param ? `Invalid '${param}': ${message}` : message };
 }
