@@ -106,7 +106,7 @@ describe('MetricsService', () => {
       name: 'Local',
       notice: 'Cloud timed out; answered by Local.',
     });
-    const provider = (id: string, state: 'ok' | 'failing') => ({
+    const provider = (id: string, state: 'ok' | 'failing' | 'unknown') => ({
       id,
       kind: 'openai-compatible' as const,
       name: id,
