@@ -12,8 +12,8 @@ import { useBriefingStore } from './useBriefingStore';
 import './briefing.css';
 
 const TRIGGER_LABEL: Record<BriefingListItem['trigger'], string> = {
-  schedule: 'scheduled',
-  manual: 'made on request',
+  schedule: 'on schedule',
+  manual: 'on request',
   'catch-up': 'caught up at start',
   voice: 'asked by voice',
 };
@@ -211,7 +211,7 @@ export function BriefingView() {
               {current ? (
                 <p className="muted briefing__meta" data-testid="briefing-meta">
                   {current.date !== today || pick.kind !== 'today' ? `${dayLabel(current.date, now)} · ` : ''}
-                  {`Made ${new Date(current.generatedAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}, ${TRIGGER_LABEL[current.trigger]}`}
+                  {`Made at ${new Date(current.generatedAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })} · ${TRIGGER_LABEL[current.trigger]}`}
                 </p>
               ) : null}
             </div>

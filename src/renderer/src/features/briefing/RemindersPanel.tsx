@@ -294,28 +294,30 @@ function ReminderRow({ reminder, now }: { reminder: Reminder; now: Date }) {
           )}
         </p>
       </div>
-      {done ? null : (
-        <div className="reminder__actions">
-          <button
-            ref={editButton}
-            type="button"
-            className="button button--ghost"
-            aria-label={`Edit “${reminder.title}”`}
-            onClick={() => setEditing(true)}
-          >
-            Edit
-          </button>
-          <SnoozeMenu reminder={reminder} />
-        </div>
-      )}
-      <button
-        type="button"
-        className="button button--ghost button--danger"
-        aria-label={`Delete “${reminder.title}”`}
-        onClick={() => void remove(reminder.id)}
-      >
-        Delete
-      </button>
+      <div className="reminder__actions">
+        {done ? null : (
+          <>
+            <button
+              ref={editButton}
+              type="button"
+              className="button button--ghost"
+              aria-label={`Edit “${reminder.title}”`}
+              onClick={() => setEditing(true)}
+            >
+              Edit
+            </button>
+            <SnoozeMenu reminder={reminder} />
+          </>
+        )}
+        <button
+          type="button"
+          className="button button--ghost button--danger"
+          aria-label={`Delete “${reminder.title}”`}
+          onClick={() => void remove(reminder.id)}
+        >
+          Delete
+        </button>
+      </div>
     </li>
   );
 }

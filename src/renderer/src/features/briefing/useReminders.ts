@@ -65,8 +65,14 @@ export const useReminders = create<RemindersState>((set, get) => ({
   },
 
   async complete(id, done) {
+    // The checkbox follows the click at once; the server's answer (or a re-read on error) follows.
+    const status: Reminder['status'] = done ? 'done' : 'open';
+    set((s) => ({ items: s.items.map((x) => (x.id === id ? { ...x, status } : x)) }));
     const r = await invoke('reminders.complete', { id, done });
-    if (!r.ok) return toastError(r);
+    if (!r.ok) {
+      toastError(r);
+      return void get().load();
+    }
     set((s) => ({ items: upsert(s.items, r.value) }));
     void get().load();
   },
