@@ -104,6 +104,15 @@ describe.skipIf(!model.spec)('the real embedding model in the knowledge worker',
     expect(await semantic.answer('What colour is the lighthouse?', passages)).toContain('bright red');
   });
 
+  it('extractive: a sentence holding every word of the question settles it without embedding', async () => {
+    const semantic = new ExtractiveProvider({ maxSentences: 1, embed });
+    const before = calls;
+    expect(await semantic.answer('Are dogs kept on a lead?', passages)).toBe(
+      'Dogs must be kept on a lead [2].',
+    );
+    expect(calls).toBe(before);
+  });
+
   it('extractive: falls back to keywords when the embedder fails', async () => {
     const broken = new ExtractiveProvider({
       maxSentences: 1,

@@ -9,7 +9,9 @@
  * for the passage's retrieval rank. Meaning leads, so a paraphrased question ("when was the tower
  * constructed") finds "It was built in 1904" over a sentence that merely repeats a word of it.
  * Without an embedding model (none installed, or it fails): BM25 over the sentences, plus the rank
- * bonus.
+ * bonus. Embedding costs tens of milliseconds a sentence batch on a laptop CPU, so it is skipped when
+ * keywords already settle it (a sentence holds every content word of the question) and limited to
+ * the `maxEmbedded` most promising sentences otherwise.
  */
 import { sentences, terms, toSecondPerson } from '../text';
 import {
@@ -27,7 +29,7 @@ export interface ExtractiveOptions {
   maxSentences?: number;
   /** Optional: embeddings of the question and sentences (normalised), to rank by meaning. */
   embed?: (texts: string[]) => Promise<Float32Array[]>;
-  /** Sentences embedded per answer at most (the best by keywords and retrieval rank). Default 64. */
+  /** Sentences embedded per answer at most (the best by keywords and retrieval rank). Default 24. */
   maxEmbedded?: number;
 }
 
@@ -120,7 +122,9 @@ export class ExtractiveProvider implements Provider {
         s + (s > 0 ? 0.3 / (1 + c.passage.rank) : 0) + (c.passage.kind === 'memory' && s > 0 ? 0.5 : 0);
     }
 
-    const byMeaning = this.o.embed ? await this.rankByMeaning(question, cands) : false;
+    // A sentence with every content word of the question: keywords settle it, no embedding needed.
+    const settled = cands.some((c) => c.coverage >= 0.999);
+    const byMeaning = this.o.embed && !settled ? await this.rankByMeaning(question, cands) : false;
     const best = cands.filter((c) => c.score > 0).sort((a, b2) => b2.score - a.score);
     if (best.length === 0) return NOTHING_FOUND;
     // Keep sentences close to the best one: the rest is noise. Keyword scores spread wide (a third of
@@ -160,7 +164,7 @@ export class ExtractiveProvider implements Provider {
   private async rankByMeaning(question: string, cands: Candidate[]): Promise<boolean> {
     const pool = [...cands]
       .sort((a, b) => b.bm25 - a.bm25 || a.passage.rank - b.passage.rank || a.order - b.order)
-      .slice(0, this.o.maxEmbedded ?? 64);
+      .slice(0, this.o.maxEmbedded ?? 24);
     let vecs: Float32Array[];
     try {
       vecs = await this.o.embed!([question, ...pool.map((c) => c.text)]);
