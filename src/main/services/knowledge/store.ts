@@ -198,7 +198,7 @@ export class KnowledgeStore {
   }
 
   /**
-   * Writes a parsed, chunked and embedded file: the document row (inserted or updated by path), its
+   * Writes a parsed, chunked and embedded file: the document row (one upsert by path), its
    * chunks (the old ones deleted; FTS follows by trigger), the chunks' vectors for `modelId`, and a
    * vector-sync marker. The caller runs it inside the transaction that also finishes the job.
    */
@@ -206,78 +206,51 @@ export class KnowledgeStore {
     file: FileFacts,
     content: IndexedContent,
     modelId: string,
-    tags: string[],
+    newTags: string[],
     now: number,
   ): number {
     const existing = this.documentByPath(file.path);
-    const folder = normalizeFolder(path.dirname(file.path));
-    const name = path.basename(file.path);
-    const ext = path.extname(file.path).toLowerCase();
-    const tokens = content.chunks.reduce((n, c) => n + c.tokenCount, 0);
-    let id: number;
-    if (existing) {
-      id = existing.id;
-      const mergedTags = [...new Set([...(JSON.parse(existing.tags) as string[]), ...tags])];
-      this.db.prepare('DELETE FROM chunks WHERE document_id = ?').run(id);
+    // Tags accumulate over imports (a file imported with "work" and later with "2024" has both).
+    const tags = [...new Set([...(existing ? (JSON.parse(existing.tags) as string[]) : []), ...newTags])];
+    const id = Number(
       this.db
         .prepare(
-          `UPDATE documents SET folder = ?, name = ?, ext = ?, format = ?, mime = ?, size = ?, mtime = ?,
-             content_hash = ?, status = 'indexed', error = NULL, error_reason = NULL, tags = ?, title = ?,
-             chunk_count = ?, token_count = ?, warnings = ?, meta = ?, model_id = ?, updated_at = ?,
-             indexed_at = ?, deleted_at = NULL
-           WHERE id = ?`,
+          `INSERT INTO documents (path, folder, name, ext, format, mime, size, mtime, content_hash, status,
+             tags, title, chunk_count, token_count, warnings, meta, model_id, created_at, updated_at, indexed_at)
+           VALUES (@path, @folder, @name, @ext, @format, @mime, @size, @mtime, @hash, 'indexed',
+             @tags, @title, @chunks, @tokens, @warnings, @meta, @model, @now, @now, @now)
+           ON CONFLICT (path) DO UPDATE SET folder = excluded.folder, name = excluded.name, ext = excluded.ext,
+             format = excluded.format, mime = excluded.mime, size = excluded.size, mtime = excluded.mtime,
+             content_hash = excluded.content_hash, status = 'indexed', error = NULL, error_reason = NULL,
+             tags = excluded.tags, title = excluded.title, chunk_count = excluded.chunk_count,
+             token_count = excluded.token_count, warnings = excluded.warnings, meta = excluded.meta,
+             model_id = excluded.model_id, updated_at = excluded.updated_at, indexed_at = excluded.indexed_at,
+             deleted_at = NULL
+           RETURNING id`,
         )
-        .run(
-          folder,
-          name,
-          ext,
-          content.format,
-          content.mime,
-          file.size,
-          file.mtimeMs,
-          file.hash,
-          JSON.stringify(mergedTags),
-          content.title,
-          content.chunks.length,
-          tokens,
-          JSON.stringify(content.warnings),
-          JSON.stringify(content.meta),
-          modelId,
+        .pluck()
+        .get({
+          path: file.path,
+          folder: normalizeFolder(path.dirname(file.path)),
+          name: path.basename(file.path),
+          ext: path.extname(file.path).toLowerCase(),
+          format: content.format,
+          mime: content.mime,
+          size: file.size,
+          mtime: file.mtimeMs,
+          hash: file.hash,
+          tags: JSON.stringify(tags),
+          title: content.title,
+          chunks: content.chunks.length,
+          tokens: content.chunks.reduce((n, c) => n + c.tokenCount, 0),
+          warnings: JSON.stringify(content.warnings),
+          meta: JSON.stringify(content.meta),
+          model: modelId,
           now,
-          now,
-          id,
-        );
-    } else {
-      id = Number(
-        this.db
-          .prepare(
-            `INSERT INTO documents (path, folder, name, ext, format, mime, size, mtime, content_hash, status,
-               tags, title, chunk_count, token_count, warnings, meta, model_id, created_at, updated_at, indexed_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'indexed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            file.path,
-            folder,
-            name,
-            ext,
-            content.format,
-            content.mime,
-            file.size,
-            file.mtimeMs,
-            file.hash,
-            JSON.stringify([...new Set(tags)]),
-            content.title,
-            content.chunks.length,
-            tokens,
-            JSON.stringify(content.warnings),
-            JSON.stringify(content.meta),
-            modelId,
-            now,
-            now,
-            now,
-          ).lastInsertRowid,
-      );
-    }
+        }) as number | bigint,
+    );
+    // A re-indexed document's old chunks go (their FTS rows and vectors with them).
+    if (existing) this.db.prepare('DELETE FROM chunks WHERE document_id = ?').run(id);
     const insChunk = this.db.prepare(
       `INSERT INTO chunks (document_id, ordinal, text, token_count, page, heading_path, char_start, char_end)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
