@@ -369,6 +369,11 @@ describe.skipIf(!HAS_EMBEDDER)('OpenAI-compatible /v1 routes over the real core'
     const long = await post('/v1/embeddings', { model: embeddingId, input: ['short', 'word '.repeat(600)] });
     expectOpenAiError(long, 400, 'input[1]');
     expect(long.json.error!.code).toBe('context_length_exceeded');
+    expect(long.json.error!.message).toMatch(/is \d+ tokens long; .* at most \d+ tokens/);
+    // Far longer than any input the model takes: refused before tokenising.
+    const longer = await post('/v1/embeddings', { model: embeddingId, input: 'lighthouse '.repeat(500) });
+    expectOpenAiError(longer, 400, 'input');
+    expect(longer.json.error!.message).toMatch(/is 5500 characters long/);
     expectOpenAiError(await post('/v1/embeddings', { model: embeddingId, input: [1, 2, 3] }), 400, 'input');
     expectOpenAiError(
       await post('/v1/embeddings', { model: embeddingId, input: ['ok', '  '] }),

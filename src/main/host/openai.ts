@@ -144,6 +144,11 @@ const METHODS: Array<[RegExp, string]> = [
 const DEFAULT_MAX_AUDIO_BYTES = 25 * 1024 * 1024;
 const DEFAULT_MAX_JSON_BYTES = 4 * 1024 * 1024;
 const DEFAULT_GROUNDED_K = 8;
+/**
+ * An input longer than the model's token limit times this is refused before tokenising. Real text
+ * has 3-6 characters per token; only words over 100 characters (one [UNK] token each) go beyond.
+ */
+const MAX_CHARS_PER_TOKEN = 16;
 
 type Schemas = typeof OpenAiSchemas;
 let schemasLoading: Promise<Schemas> | null = null;
@@ -274,6 +279,17 @@ async function openAiRoutes(app: FastifyInstance, o: OpenAiOptions): Promise<voi
         'dimensions',
       );
     const kind: EmbedKind = body.nook?.kind ?? 'document';
+    // Far more characters than the model's tokens could hold is too long without tokenising it
+    // (tokenising runs on the host's thread: a few MB of text would stall every other request).
+    const longest = texts.findIndex((t) => t.length > model.maxTokens * MAX_CHARS_PER_TOKEN);
+    if (longest !== -1)
+      throw new OpenAiHttpError(
+        400,
+        `input[${longest}] is ${texts[longest]!.length} characters long; '${model.id}' takes at most ` +
+          `${model.maxTokens} tokens per input. Split the text into shorter pieces.`,
+        typeof body.input === 'string' ? 'input' : `input[${longest}]`,
+        'context_length_exceeded',
+      );
     const counts = await d.countEmbeddingTokens(texts, kind);
     const over = counts.findIndex((c) => c > model.maxTokens);
     if (over !== -1)

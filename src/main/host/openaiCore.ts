@@ -111,7 +111,13 @@ export function openAiDepsFromCore(core: Core, startedAt = Math.floor(Date.now()
       const spec = await core.embeddings.model();
       const tokenizer = await tokenizerFor(spec);
       const prefix = (kind === 'query' ? spec.params.queryPrefix : spec.params.documentPrefix) ?? '';
-      return texts.map((t) => tokenizer.encode(prefix + t).ids.length);
+      // In slices, yielding between them: tokenising is JavaScript on the host's thread.
+      const counts: number[] = [];
+      for (let i = 0; i < texts.length; i++) {
+        if (i > 0 && i % 32 === 0) await new Promise((r) => setImmediate(r));
+        counts.push(tokenizer.encode(prefix + texts[i]!).ids.length);
+      }
+      return counts;
     },
 
     async embed(texts, kind, signal) {
