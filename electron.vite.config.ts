@@ -20,6 +20,7 @@ export default defineConfig({
           knowledgeWorker: resolve(__dirname, 'src/main/workers/knowledgeWorker.ts'),
           voiceWorker: resolve(__dirname, 'src/main/workers/voiceWorker.ts'),
           llmWorker: resolve(__dirname, 'src/main/workers/llmWorker.ts'),
+          briefingWorker: resolve(__dirname, 'src/main/workers/briefingWorker.ts'),
         },
       },
     },

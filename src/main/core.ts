@@ -36,6 +36,8 @@ import { MetricsService } from './services/metrics/metricsService';
 import { instrumentEmbedder, instrumentSearch, instrumentSpeechToText } from './services/metrics/instrument';
 import { BriefingService } from './services/briefing/briefingService';
 import { routerSummariser } from './services/briefing/summarise';
+import { BriefingIndexWorker } from './services/briefing/indexWorker';
+import { systemTimeZone } from './services/briefing/time';
 import type { ModelSpec } from './workers/knowledgeProtocol';
 import type { EmbedKind } from './services/inference/embedder';
 import { ApiTokenService } from './services/apiTokens/apiTokenService';
@@ -292,6 +294,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       events,
       settings: () => settings.get().briefing,
       memories: () => assistant.memory.list(),
+      // Document analysis (bulk chrono and SQLite writes) runs in a worker thread on its own connection.
+      analyser: new BriefingIndexWorker(path.join(options.dataDir, 'nook.db'), systemTimeZone),
       plugins,
       summarise: routerSummariser(assistant.router),
       speak: async (text, play) => {

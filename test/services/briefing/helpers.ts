@@ -55,10 +55,11 @@ export interface Harness {
 export function harness(
   clock: Clock,
   timeZone: string,
-  extra: Partial<BriefingServiceOptions> = {},
+  extra: Partial<BriefingServiceOptions> | ((dbPath: string) => Partial<BriefingServiceOptions>) = {},
 ): Harness {
   const dir = tempDir('briefing');
-  const db = openDatabase(path.join(dir, 'nook.db'));
+  const dbPath = path.join(dir, 'nook.db');
+  const db = openDatabase(dbPath);
   const events = new EventBus();
   const seen: Harness['seen'] = [];
   events.onAny((event, payload) => seen.push({ event, payload }));
@@ -69,7 +70,7 @@ export function harness(
     clock,
     timeZone: () => timeZone,
     settings: () => settings,
-    ...extra,
+    ...(typeof extra === 'function' ? extra(dbPath) : extra),
   });
   return {
     dir,

@@ -14,6 +14,7 @@ import type {
 import type { Database } from '../storage/database';
 import type { BriefingApi, BriefingSpeech } from './api';
 import { BriefingIndex } from './briefingIndex';
+import type { Analyser } from './indexWorker';
 import { systemClock, type Clock } from './clock';
 import { briefingMarkdown, briefingSpeech } from './markdown';
 import { ReminderService, type ReminderEvents } from './reminderService';
@@ -67,6 +68,11 @@ export interface BriefingServiceOptions {
   speak?: (text: string, play?: boolean) => Promise<Omit<BriefingSpeech, 'text'>>;
   /** How long a deleted reminder can be restored. */
   reminderGraceMs?: number;
+  /**
+   * Who analyses documents: the app passes a BriefingIndexWorker (a worker thread on its own
+   * connection); by default a BriefingIndex on this connection, time-sliced.
+   */
+  analyser?: Analyser;
   log?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
 }
 
@@ -88,6 +94,7 @@ export const NOTHING_NEW = 'Nothing new since yesterday.';
 export class BriefingService implements BriefingApi, Disposable {
   readonly reminders: ReminderService;
   readonly index: BriefingIndex;
+  private readonly analyser: Analyser;
   readonly scheduler: BriefingScheduler;
   private readonly clock: Clock;
   private readonly tz: () => string;
@@ -100,6 +107,7 @@ export class BriefingService implements BriefingApi, Disposable {
     this.clock = o.clock ?? systemClock;
     this.tz = o.timeZone ?? systemTimeZone;
     this.index = new BriefingIndex(o.db, this.tz);
+    this.analyser = o.analyser ?? this.index;
     this.reminders = new ReminderService({
       db: o.db,
       events: o.events,
@@ -141,7 +149,7 @@ export class BriefingService implements BriefingApi, Disposable {
     this.indexTimer = setTimeout(() => {
       this.indexTimer = undefined;
       if (this.disposed) return;
-      void this.index
+      void this.analyser
         .catchUp()
         .catch((e: unknown) => this.o.log?.warn({ err: e }, 'analysing documents failed'));
     }, 2000);
@@ -171,7 +179,7 @@ export class BriefingService implements BriefingApi, Disposable {
     const tz = this.tz();
     const now = this.clock.now();
     const today = date ?? localDay(now, tz);
-    await lap('index', () => this.index.catchUp());
+    await lap('index', () => this.analyser.catchUp());
 
     const prev = this.o.db
       .prepare('SELECT MAX(generated_at) AS t FROM briefings WHERE date < ?')
@@ -326,7 +334,7 @@ export class BriefingService implements BriefingApi, Disposable {
     this.reminders.dispose();
     this.abort.abort();
     await this.queue;
-    await this.index.stop();
+    await this.analyser.stop();
   }
 }
 
