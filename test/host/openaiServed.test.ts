@@ -214,6 +214,30 @@ describe.skipIf(!HAS_KEYCHAIN || !HAS_EMBEDDER)('the openai client against `nook
     expect(formatTranscript(transcript, 'text').body).toBe(`${t.text}\n`);
   });
 
+  it('body limits through the host: 413 over 4 MiB, a 1.5 MiB batch reaches validation', async () => {
+    const post = async (body: unknown) => {
+      const res = await fetch(`${url}/v1/embeddings`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${installation}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, json: (await res.json()) as { error: { type: string; code: string } } };
+    };
+    const huge = await post({ model: 'nook', input: 'x'.repeat(5 * 1024 * 1024) });
+    expect(huge.status).toBe(413);
+    expect(huge.json.error.type).toBe('invalid_request_error');
+    // Over the host's default 1 MiB: the route's own limit lets it through to the token check.
+    const big = await post({
+      model: 'nook',
+      input: Array.from({ length: 400 }, () => 'lighthouse '.repeat(380)),
+    });
+    expect(big.status).toBe(400);
+    expect(big.json.error.code).toBe('context_length_exceeded');
+    await expect(
+      models.embeddings.create({ model: 'nook', input: { text: 'x' } as unknown as string }),
+    ).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+  });
+
   it('no token 401, read-only token 403, revoked token 403: OpenAI’s error classes', async () => {
     await expect(clientWith('nook_0000000000000000_wrong').models.list()).rejects.toBeInstanceOf(
       OpenAI.AuthenticationError,
