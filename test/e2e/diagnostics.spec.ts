@@ -1,12 +1,11 @@
 /**
- * The Diagnostics screen against the real host: a user API token is created (the apiTokens route the
- * Settings screen uses), the test calls the REST API with it from outside the browser, and the
- * screen's numbers follow: searches, requests by route, client errors, the request-rate chart; the
- * same figures are in `/metrics`; a revoked token is refused.
+ * The Diagnostics screen against the real host: a read-only API token is created in Settings, the
+ * test calls the REST API with it from outside the browser, and the screen's numbers follow without a
+ * reload: searches, requests by route, client errors, the request-rate chart; `/metrics` agrees; once
+ * the token is revoked in Settings its calls are refused and counted as errors of their route.
  */
 import type { Page } from '@playwright/test';
 import { test, expect } from './support/fixtures';
-import { callRoute } from './support/rpc';
 
 async function total(page: Page, metric: string): Promise<number> {
   const v = await page.locator(`[data-metric="${metric}"]`).getAttribute('data-total');
@@ -28,35 +27,40 @@ function counterFrom(text: string, name: string, labels: Record<string, string>)
   return 0;
 }
 
-test('the Diagnostics screen follows API calls made with a token, live', async ({
+test('a token created in Settings calls the API; the Diagnostics screen follows live, and counts the refusals after it is revoked', async ({
   page,
-  context,
   hostUrl,
 }) => {
   test.setTimeout(90_000);
-  const created = await callRoute(context, hostUrl, 'apiTokens.create', {
-    name: 'diagnostics e2e',
-    scopes: ['read'],
-  });
-  if (!created.ok) throw new Error(`apiTokens.create failed: ${created.code} ${created.message}`);
-  const { token, value } = created.value;
-  const auth = { authorization: `Bearer ${value}` };
+  const nav = page.getByRole('navigation', { name: 'Main' });
 
-  await page.goto('/');
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Diagnostics' }).click();
+  // Create a read-only token in Settings > Local API (its value is shown once).
+  await page.goto('/#/settings');
+  const section = page.getByRole('region', { name: 'Local API' });
+  const name = `diagnostics e2e ${Date.now()}`;
+  await section.getByRole('textbox', { name: 'Token name' }).fill(name);
+  await expect(section.getByRole('checkbox', { name: 'Read' })).toBeChecked();
+  await section.getByRole('button', { name: 'Create token' }).click();
+  const shown = section.getByRole('textbox', { name: 'New token value' });
+  await expect(shown).toHaveValue(/^nook_/);
+  const auth = { authorization: `Bearer ${await shown.inputValue()}` };
+  await section.getByRole('button', { name: 'Done' }).click();
+
+  await nav.getByRole('button', { name: 'Diagnostics' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Diagnostics' })).toBeVisible();
   await expect(page).toHaveURL(/#\/diagnostics$/);
   const searchCard = page.getByRole('region', { name: 'Search latency (p95)' });
-  await expect(searchCard).toBeVisible();
   await expect(searchCard).toHaveAttribute('data-total', /^\d+$/);
 
   const searchesBefore = await total(page, 'search-latency');
   const routeBefore = await routeCount(page, 'GET /api/knowledge/search');
-  const clientErrorsBefore = Number(
-    /([\d,]+) client errors/
-      .exec(await page.getByTestId('metric-http-rate-detail').innerText())![1]!
-      .replace(/,/g, ''),
-  );
+  const clientErrors = async () =>
+    Number(
+      /([\d,]+) client errors/
+        .exec(await page.getByTestId('metric-http-rate-detail').innerText())![1]!
+        .replace(/,/g, ''),
+    );
+  const clientErrorsBefore = await clientErrors();
 
   // Calls from outside the browser, as another program on the machine would make them.
   for (const q of ['lighthouse', 'ferry timetable', 'harbour']) {
@@ -66,11 +70,7 @@ test('the Diagnostics screen follows API calls made with a token, live', async (
     expect(res.status).toBe(200);
   }
   // A read-only token may not pause the ingest queue (a write route): 403, counted as a client error.
-  const refused = await fetch(`${hostUrl}/api/ingest/pause`, {
-    method: 'POST',
-    headers: { ...auth, 'content-type': 'application/json' },
-    body: '{}',
-  });
+  const refused = await fetch(`${hostUrl}/api/ingest/pause`, { method: 'POST', headers: auth });
   expect(refused.status).toBe(403);
 
   // The screen polls on its own: no reload, no click.
@@ -78,18 +78,8 @@ test('the Diagnostics screen follows API calls made with a token, live', async (
   await expect
     .poll(() => routeCount(page, 'GET /api/knowledge/search'), { timeout: 20_000 })
     .toBe(routeBefore + 3);
-  await expect
-    .poll(
-      async () =>
-        Number(
-          /([\d,]+) client errors/
-            .exec(await page.getByTestId('metric-http-rate-detail').innerText())![1]!
-            .replace(/,/g, ''),
-        ),
-      { timeout: 20_000 },
-    )
-    .toBeGreaterThanOrEqual(clientErrorsBefore + 1);
-  // The search latency is a number now, and the request-rate chart saw requests (text alternative).
+  await expect.poll(clientErrors, { timeout: 20_000 }).toBeGreaterThanOrEqual(clientErrorsBefore + 1);
+  // The search latency is a number now, and the request-rate chart saw requests (its text alternative).
   await expect(page.getByTestId('metric-search-latency')).toHaveText(/^\d[\d.,]*$/);
   await expect(
     page.getByRole('img', { name: /^API requests per second over the last \d+ samples/ }),
@@ -101,19 +91,34 @@ test('the Diagnostics screen follows API calls made with a token, live', async (
   // Prometheus sees the same figures at /metrics with the same token.
   const metrics = await fetch(`${hostUrl}/metrics`, { headers: auth });
   expect(metrics.status).toBe(200);
-  const text = await metrics.text();
   expect(
-    counterFrom(text, 'nook_http_requests_total', {
+    counterFrom(await metrics.text(), 'nook_http_requests_total', {
       method: 'GET',
       route: '/api/knowledge/search',
       status: '200',
     }),
   ).toBe(routeBefore + 3);
 
-  // Revoked: the token no longer reads anything.
-  const revoked = await callRoute(context, hostUrl, 'apiTokens.revoke', { id: token.id });
-  expect(revoked.ok).toBe(true);
+  const routeErrors = async () => {
+    const cell = page.locator('tr[data-route="GET /api/knowledge/search"] td').nth(1);
+    return (await cell.count()) === 0 ? 0 : Number((await cell.innerText()).replace(/,/g, ''));
+  };
+  const errorsBefore = await routeErrors();
+
+  // Revoke it in Settings; its next calls are refused, and Diagnostics counts them as errors of that route.
+  await nav.getByRole('button', { name: 'Settings' }).click();
+  const row = page.getByRole('listitem', { name: `Token ${name}` });
+  await row.getByRole('button', { name: `Revoke ${name}…` }).click();
+  await row.getByRole('button', { name: `Revoke ${name}`, exact: true }).click();
+  await expect(row.getByText('Revoked', { exact: true })).toBeVisible();
+  expect((await fetch(`${hostUrl}/api/knowledge/search?query=tides`, { headers: auth })).status).toBe(403);
   expect((await fetch(`${hostUrl}/metrics`, { headers: auth })).status).toBe(403);
+
+  await nav.getByRole('button', { name: 'Diagnostics' }).click();
+  await expect.poll(routeErrors, { timeout: 20_000 }).toBe(errorsBefore + 1);
+  await expect
+    .poll(() => routeCount(page, 'GET /api/knowledge/search'), { timeout: 20_000 })
+    .toBe(routeBefore + 4);
 });
 
 test('Settings links to the live Diagnostics screen', async ({ page }) => {
