@@ -29,7 +29,7 @@ export interface ExtractiveOptions {
   maxSentences?: number;
   /** Optional: embeddings of the question and sentences (normalised), to rank by meaning. */
   embed?: (texts: string[]) => Promise<Float32Array[]>;
-  /** Sentences embedded per answer at most (the best by keywords and retrieval rank). Default 24. */
+  /** Sentences embedded per answer at most (the best by keywords and retrieval rank). Default 16. */
   maxEmbedded?: number;
 }
 
@@ -162,9 +162,19 @@ export class ExtractiveProvider implements Provider {
    * leaves the keyword scores) when embedding fails.
    */
   private async rankByMeaning(question: string, cands: Candidate[]): Promise<boolean> {
-    const pool = [...cands]
+    // Half the pool: the sentences keywords like best; the rest: the best-retrieved passages' sentences
+    // in order (retrieval ranked the passages by meaning already, so the answer is likely among them).
+    const max = this.o.maxEmbedded ?? 16;
+    const byKeywords = cands
+      .filter((c) => c.bm25 > 0)
       .sort((a, b) => b.bm25 - a.bm25 || a.passage.rank - b.passage.rank || a.order - b.order)
-      .slice(0, this.o.maxEmbedded ?? 24);
+      .slice(0, Math.ceil(max / 2));
+    const picked = new Set(byKeywords);
+    const byRank = [...cands]
+      .filter((c) => !picked.has(c))
+      .sort((a, b) => a.passage.rank - b.passage.rank || a.order - b.order)
+      .slice(0, max - byKeywords.length);
+    const pool = [...byKeywords, ...byRank];
     let vecs: Float32Array[];
     try {
       vecs = await this.o.embed!([question, ...pool.map((c) => c.text)]);
