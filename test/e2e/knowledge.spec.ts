@@ -218,8 +218,11 @@ test('search finds an exact token and a paraphrase, and a citation opens the pas
   await expect(hits.first().locator('mark').first()).toContainText('4012');
   await expect(hits.first()).toContainText(/words #1/);
 
-  // Open the citation: the document pane shows the cited passage, highlighted and in view.
-  await hits.first().getByTestId('citation').click();
+  // Open the citation from the keyboard (ArrowDown from the box to the first result, Enter): the
+  // document pane shows the cited passage, highlighted and in view.
+  await box.press('ArrowDown');
+  await expect(hits.first().getByTestId('citation')).toBeFocused();
+  await page.keyboard.press('Enter');
   const pane = page.getByTestId('document-pane');
   await expect(pane.getByRole('heading')).toContainText(/pump-incident|Pump incident report/);
   const cited = pane.getByTestId('cited-chunk');

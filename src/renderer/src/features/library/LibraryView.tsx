@@ -3,7 +3,7 @@ import { transportKind } from '../../api';
 import { EmptyState } from '../../components/EmptyState';
 import { Icon } from '../../components/Icon';
 import { useIngestStore } from '../../stores/useIngestStore';
-import { SearchResults } from '../search/SearchResults';
+import { SearchResults, focusFirstResult } from '../search/SearchResults';
 import { deleteWithUndo, openOriginal, reindex } from './actions';
 import { DocumentPane } from './DocumentPane';
 import { DocumentTable } from './DocumentTable';
@@ -121,6 +121,7 @@ export function LibraryView() {
             onChange={(e) => setQuery(e.target.value)}
             onKeyDown={(e) => {
               if (e.key === 'Escape') setQuery('');
+              else if (e.key === 'ArrowDown' && searching && focusFirstResult()) e.preventDefault();
             }}
           />
         </div>

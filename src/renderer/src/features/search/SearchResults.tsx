@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type KeyboardEvent } from 'react';
 import { DOCUMENT_FORMATS } from '../../../../shared/types/knowledge';
 import type { SearchFilters, SearchMode } from '../../../../shared/types/library';
 import { useLibraryStore } from '../library/useLibraryStore';
@@ -148,6 +148,32 @@ export function SearchFiltersBar() {
 }
 
 /** Results of the Library's search box: highlighted passages, each with a citation that opens the document there. */
+/**
+ * Moves focus between the results' citations with the arrow keys (Home/End for the first/last);
+ * ArrowUp on the first goes back to the search box. Tab still walks every control in order.
+ */
+function onResultsKey(e: KeyboardEvent<HTMLOListElement>): void {
+  if (!['ArrowDown', 'ArrowUp', 'Home', 'End'].includes(e.key)) return;
+  const buttons = Array.from(e.currentTarget.querySelectorAll<HTMLButtonElement>('[data-testid="citation"]'));
+  const i = buttons.findIndex((b) => b === document.activeElement);
+  if (i < 0) return;
+  e.preventDefault();
+  if (e.key === 'ArrowUp' && i === 0) {
+    document.querySelector<HTMLInputElement>('input[aria-label="Search your documents"]')?.focus();
+    return;
+  }
+  const next =
+    e.key === 'Home' ? 0 : e.key === 'End' ? buttons.length - 1 : i + (e.key === 'ArrowDown' ? 1 : -1);
+  buttons[Math.max(0, Math.min(buttons.length - 1, next))]?.focus();
+}
+
+/** Focuses the first result's citation (ArrowDown in the search box). */
+export function focusFirstResult(): boolean {
+  const first = document.querySelector<HTMLButtonElement>('.search-results__list [data-testid="citation"]');
+  first?.focus();
+  return first !== null;
+}
+
 export function SearchResults() {
   const query = useLibraryStore((s) => s.query);
   const filters = useLibraryStore((s) => s.filters);
@@ -179,7 +205,7 @@ export function SearchResults() {
           No passage matches. Try other words, “Meaning” to search by sense, or fewer filters.
         </p>
       ) : null}
-      <ol className="search-results__list">
+      <ol className="search-results__list" onKeyDown={onResultsKey}>
         {result?.hits.map((hit) => {
           const c = hit.citation;
           const current = openId?.id === c.documentId && openId.chunkOrdinal === c.chunkOrdinal;
