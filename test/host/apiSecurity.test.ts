@@ -222,6 +222,11 @@ describe('plugins and the OpenAI error shape', () => {
     const ok = await get('/v1/models', auth(modeler.value));
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body)).toEqual({ object: 'list', data: [], by: modeler.id });
+    // Another method on a plugin's path: 405 with Allow (in the OpenAI shape under /v1).
+    const wrongMethod = await post('/v1/models', {}, auth(modeler.value));
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers['allow']).toBe('GET, HEAD');
+    expect(JSON.parse(wrongMethod.body)).toMatchObject({ error: { code: 'method_not_allowed' } });
     expect(JSON.parse((await get('/v1/nope', auth(modeler.value))).body)).toMatchObject({
       error: { type: 'not_found_error' },
     });

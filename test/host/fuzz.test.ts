@@ -23,6 +23,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/main/core';
 import { startHost, type HostHandle } from '../../src/main/host/server';
+import { corePlugins } from '../../src/main/host/hostPlugins';
 import type { RouteName } from '../../src/shared/ipc/channels';
 import type { KeychainBackend } from '../../src/main/services/secrets/secretStore';
 
@@ -132,6 +133,8 @@ describe.skipIf(bin === null)('REST API fuzzing (schemathesis)', () => {
             return payload;
           });
         },
+        // The OpenAI-compatible /v1 endpoints and /metrics, as `nook serve` has them.
+        ...corePlugins(async () => core),
       ],
     });
     // One read route per domain tells whether its service runs in this core at all.
@@ -167,6 +170,12 @@ describe.skipIf(bin === null)('REST API fuzzing (schemathesis)', () => {
         // An invalid request the parser or the size limit refuses is rejected too.
         '[checks.negative_data_rejection]',
         'expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "431", "5xx"]',
+        // Chat and audio run the model router, whisper and TTS on every case: a few examples, no
+        // exhaustive coverage phase (it would take many minutes on a loaded 2-core machine).
+        '[[operations]]',
+        'include-path-regex = "^/v1/(chat|audio)/"',
+        'generation = { max-examples = 3 }',
+        'phases = { coverage = { enabled = false } }',
         '',
       ].join('\n'),
     );

@@ -147,7 +147,8 @@ export async function registerRest(app: FastifyInstance, options: RestOptions): 
   // Every other method on a REST path: 405 with Allow (not 404: the path exists).
   for (const r of restRoutes()) {
     const allow = r.method === 'GET' ? 'GET, HEAD' : 'POST';
-    const declared = r.method === 'GET' ? ['GET', 'HEAD', 'OPTIONS'] : ['POST', 'OPTIONS'];
+    // OPTIONS too: a CORS preflight from an allowed origin is answered by the CORS hook before this.
+    const declared = r.method === 'GET' ? ['GET', 'HEAD'] : ['POST'];
     const others = app.supportedMethods.filter((m) => !declared.includes(m));
     app.route({
       method: others,

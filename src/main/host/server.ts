@@ -270,8 +270,23 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
       ),
   });
 
+  /** A path that exists under other methods (a plugin's `/metrics`, `/v1/models`): 405 with Allow. */
+  function sendMethodNotAllowed(req: FastifyRequest, reply: FastifyReply): FastifyReply | null {
+    if (req.routeOptions.url !== undefined) return null;
+    const url = pathOf(req.url);
+    const allow = app.supportedMethods.filter((method) => app.hasRoute({ url, method }));
+    if (allow.length === 0) return null;
+    reply.header('Allow', allow.join(', '));
+    return sendHostError(req, reply, 405, 'METHOD_NOT_ALLOWED', `${url} answers ${allow.join(', ')} only`);
+  }
+
   app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, req, reply) => {
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+    // An unmatched route's body can fail to parse before the not-found handler sees it.
+    if (status >= 400 && status < 500 && status !== 413 && status !== 429) {
+      const refused = sendMethodNotAllowed(req, reply);
+      if (refused) return refused;
+    }
     if (status === 413)
       return sendHostError(
         req,
@@ -475,7 +490,10 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
     );
   }
 
-  app.setNotFoundHandler(async (req, reply) => sendHostError(req, reply, 404, 'NOT_FOUND', 'Not found'));
+  app.setNotFoundHandler(
+    async (req, reply) =>
+      sendMethodNotAllowed(req, reply) ?? sendHostError(req, reply, 404, 'NOT_FOUND', 'Not found'),
+  );
 
   await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   port = (app.server.address() as AddressInfo).port;
