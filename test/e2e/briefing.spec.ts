@@ -248,14 +248,24 @@ test('a reminder in plain words: live preview, create, complete; snooze; delete 
   const snoozed = open.ok ? open.value.find((r) => r.title === 'Water the plants') : undefined;
   expect(snoozed?.snoozedUntil).toBeGreaterThanOrEqual(before + 59 * 60_000);
 
+  // Edit: a new title (Enter saves); focus returns to the Edit button.
+  await plants.getByRole('button', { name: 'Edit “Water the plants”' }).click();
+  const form = panel.getByRole('form', { name: 'Edit “Water the plants”' });
+  await form.getByLabel('Title').fill('Water the orchids');
+  await form.getByLabel('Title').press('Enter');
+  await expect(form).toHaveCount(0);
+  const orchids = panel.getByTestId('reminder').filter({ hasText: 'Water the orchids' });
+  await expect(orchids).toHaveCount(1);
+  await expect(orchids.getByRole('button', { name: 'Edit “Water the orchids”' })).toBeFocused();
+
   // Delete, then Undo in the toast: it comes back.
-  await plants.getByRole('button', { name: 'Delete “Water the plants”' }).click();
-  await expect(plants).toHaveCount(0);
-  const toast = page.getByTestId('toast').filter({ hasText: 'Deleted “Water the plants”' });
+  await orchids.getByRole('button', { name: 'Delete “Water the orchids”' }).click();
+  await expect(orchids).toHaveCount(0);
+  const toast = page.getByTestId('toast').filter({ hasText: 'Deleted “Water the orchids”' });
   await expect(toast).toBeVisible();
   await toast.getByRole('button', { name: 'Undo' }).click();
-  await expect(panel.getByTestId('reminder').filter({ hasText: 'Water the plants' })).toHaveCount(1);
-  await expect(page.getByTestId('toast').filter({ hasText: 'Restored “Water the plants”' })).toBeVisible();
+  await expect(panel.getByTestId('reminder').filter({ hasText: 'Water the orchids' })).toHaveCount(1);
+  await expect(page.getByTestId('toast').filter({ hasText: 'Restored “Water the orchids”' })).toBeVisible();
   const shot = await page.screenshot({ path: 'test-results/briefing.png', fullPage: true });
   await info.attach('briefing', { body: shot, contentType: 'image/png' });
   await page.close();
