@@ -1,8 +1,8 @@
 /**
  * Plugins screen against a host of its own: install the unit-converter sample by dropping its .zip
  * (uploaded to the host, which inspects it), and by its package path; review and approve its
- * permissions, run its command, see the call counted and the status bar's Plugins entry, disable,
- * uninstall.
+ * permissions, run its command (on its card and from the command palette), see the call counted and
+ * the status bar’s Plugins entry, disable, uninstall.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -79,6 +79,23 @@ test('drop a plugin package on the Plugins screen, approve its permissions, run 
   await command.getByTestId('command-input').fill('how many pounds is 3 kilos');
   await command.getByTestId('command-run').click();
   await expect(command.getByTestId('command-output')).toHaveText('3 kg = 6.6139 lb');
+
+  // The command palette (Ctrl+Shift+P, from any screen) lists it and runs it.
+  await page.goto(`${host.url}/#/library`);
+  await page.keyboard.press('Control+Shift+P');
+  const palette = page.getByRole('dialog', { name: 'Command palette' });
+  await palette.getByRole('combobox', { name: 'Type a command' }).fill('convert');
+  await expect(palette.getByRole('option')).toHaveText([/Convert units\s*Unit converter/]);
+  await page.keyboard.press('Enter');
+  const arg = palette.getByRole('combobox', { name: 'Input for Convert units' });
+  await expect(arg).toHaveAttribute('placeholder', 'For example: convert 5 km to miles');
+  await arg.fill('2.5 cups to ml');
+  await page.keyboard.press('Enter');
+  await expect(palette.getByTestId('palette-output')).toHaveText('2.5 cup = 591.4706 ml');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
+  await expect(palette).toHaveCount(0);
+  await page.goto(`${host.url}/#/plugins`);
 
   // The status bar counts it: one enabled, none failing.
   const entry = bar.locator('[data-service="plugins"]');

@@ -16,6 +16,7 @@ import { startBriefingSync } from './features/briefing/useBriefingStore';
 import { startRemindersSync } from './features/briefing/useReminders';
 import { LibraryView } from './features/library/LibraryView';
 import { PluginsView } from './features/plugins/PluginsView';
+import { CommandPalette } from './features/plugins/CommandPalette';
 import { SettingsView } from './features/settings/SettingsView';
 import { DiagnosticsView } from './features/diagnostics/DiagnosticsView';
 import { startVoiceActions, VoiceView } from './features/voice/VoiceView';
@@ -131,6 +132,7 @@ export function App() {
         <View />
       </main>
       <StatusBar />
+      <CommandPalette />
       <ImportPanel />
       <Toasts />
       <DropOverlay visible={isOver} label="Drop files or folders to add them to your Library" />

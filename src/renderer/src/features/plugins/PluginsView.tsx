@@ -421,7 +421,7 @@ function CommandRunner({
 }
 
 /** A command's JSON answer with a "text" field shows that text; anything else shows as is. */
-function textOf(output: string): string {
+export function textOf(output: string): string {
   try {
     const v = JSON.parse(output) as { text?: unknown };
     if (typeof v?.text === 'string') return v.text;
