@@ -67,6 +67,9 @@ afterEach(async () => {
   }
 });
 
+/** For vi.waitFor: generous, since a loaded 2-core machine is slow (the default is 1 s). */
+const WAIT = { timeout: 20_000, interval: 50 };
+
 const mainWindow = (fake: FakeElectron) => fake.state.windows.find((w) => w.options.title === 'Nook')!;
 const quickWindow = (fake: FakeElectron) =>
   fake.state.windows.find((w) => w.options.title === 'Nook quick ask');
@@ -348,6 +351,26 @@ describe('Electron shell (stand-in electron module)', () => {
     hidden.fake.state.trays[0]!.clickItem('Today’s briefing');
     expect(hidden.fake.state.windows).toHaveLength(1);
     expect(mainWindow(hidden.fake).webContents.url).toBe(`${appPage}#/briefing`);
+  });
+
+  it('a reminder coming due shows an OS notification and counts on the tray and badge until it is done', async () => {
+    const { fake } = await start();
+    const tray = fake.state.trays[0]!;
+    const created = await fake.invoke(appFrame, 'reminders.create', {
+      text: 'Pay the rent',
+      due: Date.now() - 60_000,
+    });
+    expect(created.ok).toBe(true);
+    const id = (created.value as { id: number }).id;
+    await vi.waitFor(() => {
+      expect(fake.state.notifications.map((n) => n.options.title)).toContain('Reminder: Pay the rent');
+      expect(tray.tooltip).toBe('Nook: 1 reminder due');
+    }, WAIT);
+    expect(fake.state.badgeCounts.at(-1)).toBe(1);
+
+    expect((await fake.invoke(appFrame, 'reminders.complete', { id })).ok).toBe(true);
+    await vi.waitFor(() => expect(tray.tooltip).toBe('Nook'), WAIT);
+    expect(fake.state.badgeCounts.at(-1)).toBe(0);
   });
 
   it('registers both hotkeys from settings; the quick-ask hotkey toggles the quick-ask window', async () => {
