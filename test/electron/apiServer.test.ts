@@ -93,6 +93,10 @@ describe('DesktopApiServer', () => {
     const { value } = await backend.apiTokens.create({ name: 'desktop', scopes: ['read'] });
     expect(await status(port, '/api/settings/get', value)).toBe(200);
     expect(await status(port, '/api/settings/get')).toBe(401);
+    const landing = await fetch(`http://127.0.0.1:${port}/`, {
+      headers: { authorization: `Bearer ${value}` },
+    });
+    expect(await landing.text()).toContain('/api/openapi.json');
     // The installation token is created in the app's keychain; no renderer is served here.
     expect([...secrets.keys()]).toEqual(['host.token']);
 

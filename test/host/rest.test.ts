@@ -253,6 +253,15 @@ describe('OpenAPI document', () => {
     expect(validate.safeParse({ ...real, paused: 'no' }).success).toBe(false);
   });
 
+  it('describes the upload and original-file routes when the host has them', () => {
+    expect(buildOpenApi().paths).not.toHaveProperty('/api/knowledge/upload');
+    const doc = buildOpenApi({ uploads: true });
+    const upload = (doc.paths as Record<string, { post: Record<string, unknown> }>)['/api/knowledge/upload']!
+      .post;
+    expect(upload).toMatchObject({ security: [{ bearer: ['write'] }], requestBody: { required: true } });
+    expect(doc.paths).toHaveProperty(['/api/knowledge/original/{id}', 'get', 'parameters', 0, 'in'], 'path');
+  });
+
   it('plugins add their paths', () => {
     const doc = buildOpenApi({
       extensions: [

@@ -84,6 +84,7 @@ export class DesktopApiServer implements Disposable {
         },
         port: want.port,
         rendererDir: null,
+        apiOnly: true,
         allowedOrigins: () => core.settings.get().api.allowedOrigins,
         rateLimitPerMinute: () => core.settings.get().api.rateLimitPerMinute,
         plugins: fullCore ? corePlugins(async () => fullCore) : [],

@@ -7,6 +7,8 @@
  */
 import { z } from 'zod';
 import { routes } from '../../shared/ipc/contract';
+import { ImportResultSchema } from '../../shared/types/library';
+import { ORIGINAL_PATH_PREFIX, UPLOAD_PATH } from '../../shared/types/upload';
 import { version } from '../../../package.json';
 import { inputJsonSchema, acceptsString } from './rest';
 import { restRoutes } from './restAccess';
@@ -74,7 +76,69 @@ function queryParameters(route: Parameters<typeof inputJsonSchema>[0]): unknown[
   });
 }
 
-export function buildOpenApi(options: { serverUrl?: string; extensions?: OpenApiExtension[] } = {}) {
+/** The host's file routes (upload.ts), when it has them: not contract routes, so described here. */
+function fileRoutes(): Record<string, unknown> {
+  const uploaded = outputJsonSchema(
+    z.object({
+      ok: z.literal(true),
+      value: ImportResultSchema.extend({
+        stored: z.number().int(),
+        rejected: z.array(z.object({ name: z.string(), reason: z.string() })),
+      }),
+    }),
+  );
+  return {
+    [UPLOAD_PATH]: {
+      post: {
+        operationId: 'knowledge.upload',
+        summary:
+          'Upload files (multipart/form-data, one or more `file` parts; folder-relative names kept) and queue them for indexing like knowledge.import.',
+        tags: ['knowledge'],
+        security: [{ bearer: ['write'] }],
+        'x-nook-scope': 'write',
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                properties: { file: { type: 'array', items: { type: 'string', format: 'binary' } } },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'What was stored, refused and queued.',
+            content: { 'application/json': { schema: uploaded } },
+          },
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    [`${ORIGINAL_PATH_PREFIX}{id}`]: {
+      get: {
+        operationId: 'knowledge.original',
+        summary: "A document's original file, as it was imported.",
+        tags: ['knowledge'],
+        security: [{ bearer: ['read'] }],
+        'x-nook-scope': 'read',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }],
+        responses: {
+          '200': {
+            description: 'The file.',
+            content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+          },
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+  };
+}
+
+export function buildOpenApi(
+  options: { serverUrl?: string; extensions?: OpenApiExtension[]; uploads?: boolean } = {},
+) {
   const paths: Record<string, unknown> = {};
   const tags = new Map<string, { name: string; description?: string }>();
   for (const r of restRoutes()) {
@@ -124,6 +188,7 @@ export function buildOpenApi(options: { serverUrl?: string; extensions?: OpenApi
       },
     },
   };
+  if (options.uploads) Object.assign(paths, fileRoutes());
   for (const ext of options.extensions ?? []) {
     Object.assign(paths, ext.paths);
     Object.assign(schemas, ext.schemas ?? {});

@@ -146,6 +146,8 @@ export interface StartHostOptions {
   rest?: boolean;
   /** Registered after authentication, before the renderer's static files. */
   plugins?: HostPlugin[];
+  /** Only the API (the desktop app's): `/` says where the API is described instead of serving the UI. */
+  apiOnly?: boolean;
 }
 
 export interface HostHandle {
@@ -379,7 +381,11 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
     let openApiDoc: string | null = null;
     app.get(OPENAPI_PATH, { config: { scope: 'read' } }, async (_req, reply) => {
       openApiDoc ??= JSON.stringify(
-        buildOpenApi({ serverUrl: `http://127.0.0.1:${port}`, extensions: openApiExtensions }),
+        buildOpenApi({
+          serverUrl: `http://127.0.0.1:${port}`,
+          extensions: openApiExtensions,
+          uploads: options.uploadsDir !== undefined,
+        }),
       );
       return reply.type('application/json').header('Cache-Control', 'no-store').send(openApiDoc);
     });
@@ -477,6 +483,17 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
   const rendererDir = options.rendererDir ?? null;
   if (rendererDir && fs.existsSync(path.join(rendererDir, 'index.html'))) {
     await app.register(fastifyStatic, { root: path.resolve(rendererDir), prefix: '/', index: 'index.html' });
+  } else if (options.apiOnly) {
+    app.get('/', async (_req, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .send(
+          page(
+            'Nook local API',
+            `This is the Nook desktop app's local API. Its description is at ${OPENAPI_PATH}; create tokens in Nook's Settings > Local API.`,
+          ),
+        ),
+    );
   } else {
     app.get('/', async (_req, reply) =>
       reply
