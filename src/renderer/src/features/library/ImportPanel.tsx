@@ -72,7 +72,7 @@ export function ImportPanel() {
       (failedCount ? `, ${failedCount} failed` : '') +
       (cancelled ? `, ${cancelled} cancelled` : '')
     : s.paused
-      ? 'Import paused'
+      ? `Import paused: ${done} of ${files} ${files === 1 ? 'file' : 'files'}`
       : `Importing ${done} of ${files} ${files === 1 ? 'file' : 'files'}`;
 
   return (
