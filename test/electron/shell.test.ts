@@ -345,6 +345,20 @@ describe('Electron shell (stand-in electron module)', () => {
     expect(tray.tooltip).toBe('Nook');
     expect(fake.state.badgeCounts.at(-1)).toBe(0);
 
+    // A later briefing is marked until the user opens the Briefing screen in the window themselves.
+    nook!.core.events.emit('briefing.ready', {
+      id: 2,
+      date: '2026-11-21',
+      trigger: 'manual',
+      summary: 'Nothing new since yesterday',
+      empty: true,
+    });
+    expect(tray.tooltip).toBe('Nook: briefing ready');
+    win.webContents.emit('did-navigate-in-page', preventable(), `${appPage}#/library`, true);
+    expect(tray.tooltip).toBe('Nook: briefing ready');
+    win.webContents.emit('did-navigate-in-page', preventable(), `${appPage}#/briefing`, true);
+    expect(tray.tooltip).toBe('Nook');
+
     // Started at login (no window yet): the briefing opens in a new window, straight on its screen.
     const hidden = await start({}, undefined, {}, ['--hidden']);
     expect(hidden.fake.state.windows).toHaveLength(0);

@@ -235,6 +235,9 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
     let main: BrowserWindow | null = null;
     const live = (w: BrowserWindow | null): BrowserWindow | null => (w && !w.isDestroyed() ? w : null);
 
+    // Desktop delivery of the briefing (set up with the tray below): the window and tray tell it what was seen.
+    const briefing: { notifier?: DesktopNotifier } = {};
+
     /**
      * Shows the main window (creating it if needed), on `view` when one is given; with a
      * `conversationId` (view `ask`), on that conversation.
@@ -254,6 +257,10 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
           if (quitting || !core.settings.get().general.closeToTray) return;
           event.preventDefault();
           created.hide();
+        });
+        // The Briefing screen opened in the window (sidebar, shortcut, voice): the briefing counts as read.
+        created.webContents.on('did-navigate-in-page', (_event, url) => {
+          if (/#\/briefing$/.test(url)) briefing.notifier?.briefingSeen();
         });
         created.on('closed', () => {
           if (main === created) main = null;
@@ -295,8 +302,6 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
     const trayIcon = electron.nativeImage.createFromPath(
       path.join(resourcesDir, platform === 'darwin' ? 'trayTemplate.png' : 'tray.png'),
     );
-    // The tray's "Today's briefing" and the notifications both open the briefing (and mark it read).
-    const briefing: { notifier?: DesktopNotifier } = {};
     const tray = store.add(
       createTray({
         Tray: electron.Tray,

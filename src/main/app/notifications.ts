@@ -110,8 +110,13 @@ export class DesktopNotifier implements Disposable {
 
   /** Opens the Briefing screen; the briefing counts as read. */
   openBriefing(): void {
-    this.setAttention({ ...this.attention, unreadBriefing: false });
+    this.briefingSeen();
     this.deps.openBriefing();
+  }
+
+  /** The user is looking at the Briefing screen: the briefing is no longer unread. */
+  briefingSeen(): void {
+    this.setAttention({ ...this.attention, unreadBriefing: false });
   }
 
   /** Re-reads the due count; calls during a count coalesce into one more. Resolves when settled. */
