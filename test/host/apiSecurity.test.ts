@@ -98,6 +98,24 @@ describe('authentication', () => {
     expect((await get('/api/ingest/status', auth(writer.value))).status).toBe(403);
   });
 
+  it('answers 503 (not 401) when token values cannot be read (a locked keychain)', async () => {
+    await host.close();
+    host = await start({
+      tokens: {
+        verify: async () => {
+          throw new Error('keychain locked');
+        },
+      },
+    });
+    const res = await get('/api/settings/get', auth(`nook_${'1'.repeat(16)}_${'A'.repeat(43)}`));
+    expect(res.status).toBe(503);
+    expect(JSON.parse(res.body)).toMatchObject({ ok: false, code: 'UNAVAILABLE' });
+    // The installation token does not depend on it.
+    expect(
+      (await get('/api/settings/get', auth(backend.keychain.values.get(HOST_TOKEN_SECRET_ID)!))).status,
+    ).toBe(200);
+  });
+
   it('the installation token has every scope', async () => {
     const install = backend.keychain.values.get(HOST_TOKEN_SECRET_ID)!;
     expect((await post('/api/ingest/pause', {}, auth(install))).status).toBe(200);

@@ -189,6 +189,57 @@ describe('derived routes', () => {
   });
 });
 
+describe('streamed ask, client gone', () => {
+  it('stops the answer when the client closes the stream', async () => {
+    const { default: http } = await import('node:http');
+    await host.close();
+    const stopped: unknown[] = [];
+    const hanging: Dispatcher = {
+      dispatch: async (route, input, ctx) => {
+        if (route === 'assistant.ask') return ok({ conversationId: 1, userMessageId: 2, messageId: 3 });
+        if (route === 'assistant.stop') {
+          stopped.push(input);
+          return ok({ stopped: true });
+        }
+        return backend.dispatcher.dispatch(route, input, ctx);
+      },
+    };
+    host = await startHost({
+      dispatcher: hanging,
+      events: backend.events,
+      keychain: backend.keychain,
+      port: 0,
+    });
+    install = backend.keychain.values.get(HOST_TOKEN_SECRET_ID)!;
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: host.port,
+          path: '/api/assistant/ask',
+          method: 'POST',
+          headers: {
+            host: `127.0.0.1:${host.port}`,
+            ...bearer(),
+            'content-type': 'application/json',
+            accept: 'text/event-stream',
+          },
+        },
+        (res) => {
+          res.once('data', (chunk: Buffer) => {
+            expect(chunk.toString()).toContain('event: ask');
+            req.destroy();
+            resolve();
+          });
+        },
+      );
+      req.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(e)));
+      req.end(JSON.stringify({ text: 'a long answer' }));
+    });
+    await expect.poll(() => stopped).toEqual([{ messageId: 3 }]);
+  });
+});
+
 describe('query decoding', () => {
   it('keeps strings verbatim and parses the rest as JSON (falling back to the raw text)', () => {
     const strings = new Set(['q']);
