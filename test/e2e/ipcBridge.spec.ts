@@ -152,3 +152,28 @@ test('the hotkeys.list state from the desktop shell is shown, conflicts included
   await expect(quickAsk).toContainText('Registered as CommandOrControl+Shift+K');
   await expect(quickAsk).not.toContainText('Not registered');
 });
+
+test('desktop: the shell’s app.openView (its OS notification or tray item was clicked) shows the Briefing screen; no browser notification prompt', async ({
+  page,
+}) => {
+  await page.addInitScript({ content: FAKE_PRELOAD });
+  await page.goto('/#/settings');
+  await expect(page.getByTestId('briefing-settings')).toBeVisible();
+  // The OS notifies on the desktop: the page asks for no browser permission.
+  await expect(page.getByTestId('notification-permission')).toHaveCount(0);
+
+  await page.evaluate(() =>
+    (globalThis as unknown as PageGlobals).__emit('app.openView', { view: 'briefing' }),
+  );
+  await expect(page.getByRole('heading', { level: 1, name: 'Briefing' })).toBeVisible();
+  await expect(page).toHaveURL(/#\/briefing$/);
+  await expect(page.getByRole('button', { name: 'Turn on notifications' })).toHaveCount(0);
+  // A view the renderer does not know is ignored.
+  await page.evaluate(() =>
+    (globalThis as unknown as PageGlobals).__emit('app.openView', { view: 'nowhere' }),
+  );
+  await page.evaluate(() =>
+    (globalThis as unknown as PageGlobals).__emit('app.openView', { view: 'library' }),
+  );
+  await expect(page.getByRole('heading', { level: 1, name: 'Library' })).toBeVisible();
+});
