@@ -179,6 +179,12 @@ test('three files dropped on the window are uploaded and indexed, with live prog
   expect(titles.length).toBeGreaterThan(1);
   expect(titles.some((t) => /^Importing \d of 3 files$/.test(t))).toBe(true);
   expect(titles.at(-1)).toBe('Import finished: 3 of 3 files');
+  // Every heading on the way counted the three files (or the upload of them), never part of them.
+  expect(
+    titles.filter(
+      (t) => !/^(Uploading 3 files|Importing \d of 3 files|Import finished: 3 of 3 files)$/.test(t),
+    ),
+  ).toEqual([]);
 
   // The uploads were stored under <dataDir>/imports/ by name and indexed from there.
   expect(fs.readdirSync(path.join(dataDir, 'imports')).sort()).toEqual(FILES.map((f) => f.name).sort());

@@ -193,8 +193,13 @@ export const useIngestStore = create<IngestState>((set, get) => ({
       upload = next;
     };
     const r = await importDropped(dropped, onProgress);
-    if (upload) set((s) => ({ uploads: s.uploads.filter((u) => u !== upload) }));
+    // The upload stays listed until the queue has been read again, so the panel goes straight from
+    // "Uploading" to the new run (not back to the previous run's totals in between).
+    const uploaded = (): void => {
+      if (upload) set((s) => ({ uploads: s.uploads.filter((u) => u !== upload) }));
+    };
     if (!r.ok) {
+      uploaded();
       toastError(r);
       return;
     }
@@ -218,6 +223,7 @@ export const useIngestStore = create<IngestState>((set, get) => ({
         message: `Importing ${queued} ${queued === 1 ? 'file' : 'files'}; skipped ${skipped.length + ignored}${skipped.length > 0 ? `: ${skipped.slice(0, 2).join('; ')}` : ' of types Nook does not read'}`,
       });
     await get().refresh();
+    uploaded();
   },
 
   async pickAndImport(folders) {

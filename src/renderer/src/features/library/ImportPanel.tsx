@@ -67,13 +67,18 @@ export function ImportPanel() {
     j.state === 'failed' ? 0 : j.state === 'running' ? 1 : isFinished(j) ? 3 : 2;
   const rows = [...jobs].sort((a, b) => order(a) - order(b) || a.id - b.id);
 
-  const title = allFinished
-    ? `Import finished: ${done} of ${files} ${files === 1 ? 'file' : 'files'}` +
-      (failedCount ? `, ${failedCount} failed` : '') +
-      (cancelled ? `, ${cancelled} cancelled` : '')
-    : s.paused
-      ? `Import paused: ${done} of ${files} ${files === 1 ? 'file' : 'files'}`
-      : `Importing ${done} of ${files} ${files === 1 ? 'file' : 'files'}`;
+  const uploading = s.uploads.reduce((a, u) => a + u.files, 0);
+  const title =
+    s.uploads.length > 0 && !queueBusy
+      ? // Files on their way to the host: the run they start has no totals yet.
+        `Uploading ${uploading} ${uploading === 1 ? 'file' : 'files'}`
+      : allFinished
+        ? `Import finished: ${done} of ${files} ${files === 1 ? 'file' : 'files'}` +
+          (failedCount ? `, ${failedCount} failed` : '') +
+          (cancelled ? `, ${cancelled} cancelled` : '')
+        : s.paused
+          ? `Import paused: ${done} of ${files} ${files === 1 ? 'file' : 'files'}`
+          : `Importing ${done} of ${files} ${files === 1 ? 'file' : 'files'}`;
 
   return (
     <section className="import-panel" aria-labelledby="import-panel-title" data-testid="import-panel">
