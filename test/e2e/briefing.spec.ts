@@ -49,6 +49,12 @@ const DOCS = [
   { name: 'shop-lease.md', text: `# Shop lease\n\n${FAR} The notice period is three months.\n` },
 ];
 
+/** The local calendar day `offsetDays` from today, as briefings key it (YYYY-MM-DD). */
+function dateKey(offsetDays: number): string {
+  const d = new Date(Date.now() + offsetDays * DAY_MS);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
 /** Browser globals used inside page.evaluate / addInitScript (this file has no DOM types). */
 interface PageGlobals {
   Notification: { new (title: string, options?: { body?: string }): unknown; permission: string };
@@ -85,6 +91,9 @@ test.beforeAll(async ({ browser }) => {
   });
   expect(set.ok).toBe(true);
   if (!HAS_MODEL) return;
+  // A day from before the documents existed: nothing to report.
+  const quiet = await callRoute(context, host.url, 'briefing.generate', { date: dateKey(-9) });
+  expect(quiet.ok && quiet.value.empty).toBe(true);
   const docsDir = path.join(dataDir, 'docs');
   fs.mkdirSync(docsDir);
   const paths = DOCS.map((d) => {
@@ -160,18 +169,16 @@ test('Generate now builds today’s briefing: the planted deadline with its sour
   await page.close();
 });
 
-test('the history lists past days; arrow keys move between them; the briefing exports as Markdown', async () => {
+test('the history lists past days, a quiet one says so plainly; arrow keys move between them; the briefing exports as Markdown', async () => {
   test.skip(!HAS_MODEL, `no embedding model under ${MODELS_DIR}: nothing can be indexed`);
   test.setTimeout(60_000);
-  const yesterday = new Date(Date.now() - DAY_MS);
-  const key = `${yesterday.getFullYear()}-${String(yesterday.getMonth() + 1).padStart(2, '0')}-${String(yesterday.getDate()).padStart(2, '0')}`;
-  const made = await callRoute(context, host.url, 'briefing.generate', { date: key });
+  const made = await callRoute(context, host.url, 'briefing.generate', { date: dateKey(-1) });
   expect(made.ok).toBe(true);
 
   const page = await context.newPage();
   await openBriefing(page);
   const items = page.getByTestId('briefing-history-item');
-  await expect(items).toHaveCount(2);
+  await expect(items).toHaveCount(3);
   await expect(items.nth(0)).toContainText('Today');
   await expect(items.nth(1)).toContainText('Yesterday');
   await expect(items.nth(0)).toHaveAttribute('aria-selected', 'true');
@@ -181,6 +188,12 @@ test('the history lists past days; arrow keys move between them; the briefing ex
   await expect(items.nth(1)).toHaveAttribute('aria-selected', 'true');
   await expect(items.nth(1)).toBeFocused();
   await expect(page.getByRole('heading', { level: 2, name: 'Yesterday' })).toBeVisible();
+  // The quiet day says so plainly, with no empty sections.
+  await page.keyboard.press('End');
+  await expect(items.nth(2)).toHaveAttribute('aria-selected', 'true');
+  await expect(items.nth(2)).toContainText('Nothing new');
+  await expect(page.getByTestId('briefing-empty')).toContainText('Nothing new since yesterday');
+  await expect(page.getByTestId('briefing-section')).toHaveCount(0);
   await page.keyboard.press('Home');
   await expect(items.nth(0)).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByRole('heading', { level: 2, name: 'Today' })).toBeVisible();
