@@ -4,6 +4,9 @@
  * with its last use, revoke it after the confirmation, and the same request is refused with 403.
  */
 import { test, expect } from './support/fixtures';
+import { resetSettings } from './support/rpc';
+
+test.afterEach(async ({ context, hostUrl }) => resetSettings(context, hostUrl));
 
 test('create an API token in Settings, use it with fetch, revoke it', async ({ page, context, hostUrl }) => {
   test.setTimeout(60_000);
@@ -71,4 +74,37 @@ test('create an API token in Settings, use it with fetch, revoke it', async ({ p
   const after = await fetch(`${hostUrl}/api/ingest/status`, { headers: auth });
   expect(after.status).toBe(403);
   expect(await after.json()).toMatchObject({ ok: false, code: 'FORBIDDEN', message: /revoked/ });
+});
+
+test('an origin allowed in Settings may call the API from a browser page (CORS); others may not', async ({
+  page,
+  hostUrl,
+}) => {
+  const other = 'http://localhost:3999';
+  // The browser session (the page's cookie) reads the API description too.
+  const doc = await page.request.fetch(`${hostUrl}/api/openapi.json`);
+  expect(doc.status()).toBe(200);
+  expect((await doc.json()) as object).toMatchObject({ openapi: '3.1.0' });
+  await page.goto('/#/settings');
+  const section = page.getByRole('region', { name: 'Local API' });
+  await section.getByRole('textbox', { name: 'Token name' }).fill('cors');
+  await section.getByRole('button', { name: 'Create token' }).click();
+  const value = await section.getByRole('textbox', { name: 'New token value' }).inputValue();
+  const call = () =>
+    fetch(`${hostUrl}/api/ingest/status`, { headers: { authorization: `Bearer ${value}`, origin: other } });
+
+  const refused = await call();
+  expect(refused.status).toBe(403);
+  expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+
+  await section.getByRole('textbox', { name: 'Origin to allow' }).fill(`${other}/`);
+  await section.getByRole('button', { name: 'Allow origin' }).click();
+  await expect(section.getByRole('list', { name: 'Allowed browser origins' })).toContainText(other);
+  const allowed = await call();
+  expect(allowed.status).toBe(200);
+  expect(allowed.headers.get('access-control-allow-origin')).toBe(other);
+
+  await section.getByRole('button', { name: `Remove origin ${other}` }).click();
+  await expect(section.getByRole('list', { name: 'Allowed browser origins' })).not.toContainText(other);
+  expect((await call()).status).toBe(403);
 });

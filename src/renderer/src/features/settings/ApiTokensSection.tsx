@@ -153,12 +153,14 @@ export function ApiTokensSection({ settings, desktop }: { settings: Settings; de
         />
       </div>
       <div className="field">
-        <span className="field__label" id={`${ids}-origins`}>
-          Allowed browser origins
-        </span>
-        <span className="field__hint">
-          Web pages may call the API only from these origins (CORS); none are allowed unless you add one.
-        </span>
+        <div className="field__text">
+          <span className="field__label" id={`${ids}-origins`}>
+            Allowed browser origins
+          </span>
+          <span className="field__hint">
+            Web pages may call the API only from these origins (CORS); none are allowed unless you add one.
+          </span>
+        </div>
         <ul className="api-tokens__origins" aria-labelledby={`${ids}-origins`}>
           {api.allowedOrigins.map((o) => (
             <li key={o}>
