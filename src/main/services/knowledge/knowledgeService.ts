@@ -107,6 +107,8 @@ const MAX_FILES_PER_IMPORT = 100_000;
 const RRF_K = 60;
 /** A query term in at most this many chunks has its chunk list kept for coverage (see keywordCoverage). */
 const TERM_ROWS_CACHED = 4096;
+/** A query term in more than this share of the chunks is left out of a hit's coverage (IDF ~0). */
+const COMMON_TERM_SHARE = 0.5;
 
 type AbortReason = 'pause' | 'cancel' | 'dispose';
 
@@ -1154,7 +1156,7 @@ export class KnowledgeService implements Disposable {
           .pluck()
           .get(part) as number;
         const rows =
-          df <= TERM_ROWS_CACHED
+          df <= TERM_ROWS_CACHED && df <= cache.chunks * COMMON_TERM_SHARE
             ? new Set(
                 this.db
                   .prepare('SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?')
@@ -1165,6 +1167,12 @@ export class KnowledgeService implements Disposable {
         term = { df, rows };
         if (cache.terms.size >= 128) cache.terms.clear();
         cache.terms.set(part, term);
+      }
+      // A term in half the chunks or more has no weight in BM25 (its IDF is floored to ~0): it counts
+      // neither for nor against a hit, and costs no lookup (a corpus of few distinct words has many).
+      if (term.df > cache.chunks * COMMON_TERM_SHARE) {
+        idf.push(0);
+        return;
       }
       idf.push(bm25Idf(cache.chunks, term.df));
       const matched = term.rows
