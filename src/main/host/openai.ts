@@ -258,6 +258,7 @@ async function openAiRoutes(app: FastifyInstance, o: OpenAiOptions): Promise<voi
   // ---- embeddings --------------------------------------------------------------------------------
 
   app.post('/embeddings', { config, bodyLimit: maxJsonBytes }, async (req, reply) => {
+    const signal = abortOnClose(req, reply);
     const s = await schemas();
     const raw = (req.body as { input?: unknown } | null)?.input;
     if (Array.isArray(raw) && raw.some((x) => typeof x === 'number' || Array.isArray(x)))
@@ -300,7 +301,7 @@ async function openAiRoutes(app: FastifyInstance, o: OpenAiOptions): Promise<voi
         typeof body.input === 'string' ? 'input' : `input[${over}]`,
         'context_length_exceeded',
       );
-    const vectors = await d.embed(texts, kind, abortOnClose(req, reply));
+    const vectors = await d.embed(texts, kind, signal);
     const tokens = counts.reduce((a, b) => a + b, 0);
     const base64 = body.encoding_format === 'base64';
     return {
@@ -318,15 +319,12 @@ async function openAiRoutes(app: FastifyInstance, o: OpenAiOptions): Promise<voi
   // ---- chat completions ----------------------------------------------------------------------------
 
   app.post('/chat/completions', { config, bodyLimit: maxJsonBytes }, async (req, reply) => {
+    const signal = abortOnClose(req, reply);
     const s = await schemas();
     const body = parse(s.ChatRequestSchema, req.body, s.firstIssue);
-    if (body.model !== NOOK_MODEL_ID) {
-      const d = await deps();
-      await requireModel(d, body.model, 'chat');
-    }
-    const call = chatCall(body);
     const d = await deps();
-    const signal = abortOnClose(req, reply);
+    if (body.model !== NOOK_MODEL_ID) await requireModel(d, body.model, 'chat');
+    const call = chatCall(body);
     const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
     const created = Math.floor(Date.now() / 1000);
     const model = body.model;
@@ -395,6 +393,12 @@ async function openAiRoutes(app: FastifyInstance, o: OpenAiOptions): Promise<voi
       if (mapped.unexpected) o.log?.error({ err: e }, 'chat completion failed mid-stream');
       write(mapped.body);
       raw.end();
+      return reply;
+    }
+    // The client went away (the router stopped the answer): nobody is left to write to.
+    if (signal.aborted || raw.destroyed) {
+      if (!started) reply.hijack();
+      raw.destroy();
       return reply;
     }
     start();
@@ -483,11 +487,12 @@ async function openAiRoutes(app: FastifyInstance, o: OpenAiOptions): Promise<voi
   });
 
   app.post('/audio/speech', { config, bodyLimit: 64 * 1024 }, async (req, reply) => {
+    const signal = abortOnClose(req, reply);
     const s = await schemas();
     const body = parse(s.SpeechRequestSchema, req.body, s.firstIssue);
     const d = await deps();
     await requireModel(d, body.model, 'tts');
-    const speech = await d.speak(body.input, abortOnClose(req, reply));
+    const speech = await d.speak(body.input, signal);
     return reply
       .header('x-nook-tts-engine', speech.engine)
       .header('cache-control', 'no-store')
