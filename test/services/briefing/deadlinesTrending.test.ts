@@ -103,4 +103,39 @@ describe('briefing over a generated corpus', () => {
     expect(h.service.get()!.id).toBe(b.id);
     expect(h.seen.filter((e) => e.event === 'briefing.ready')).toHaveLength(1);
   });
+
+  it('keeps corpus and per-day term totals equal to the per-document counts through changes and deletes', async () => {
+    await h.service.index.catchUp();
+    const differ = (a: string, b: string) =>
+      (h.db.prepare(`SELECT COUNT(*) AS n FROM (${a} EXCEPT ${b})`).get() as { n: number }).n +
+      (h.db.prepare(`SELECT COUNT(*) AS n FROM (${b} EXCEPT ${a})`).get() as { n: number }).n;
+    const check = () => [
+      differ(
+        'SELECT term, SUM(count), COUNT(*) FROM briefing_terms GROUP BY term',
+        'SELECT term, count, docs FROM briefing_term_totals WHERE docs > 0',
+      ),
+      differ(
+        'SELECT day, term, SUM(count), COUNT(*) FROM briefing_terms GROUP BY day, term',
+        'SELECT day, term, count, docs FROM briefing_term_days WHERE docs > 0',
+      ),
+    ];
+    expect(check()).toEqual([0, 0]);
+    // A document re-indexed with other text, and one purged.
+    const [a, b] = corpus.documentIds;
+    h.db
+      .prepare(
+        `UPDATE chunks SET text = 'heatpump heatpump quantum ledger quantum ledger' WHERE document_id = ?`,
+      )
+      .run(a);
+    h.db.prepare('UPDATE documents SET indexed_at = indexed_at + 1 WHERE id = ?').run(a);
+    h.db.prepare('DELETE FROM documents WHERE id = ?').run(b);
+    expect(h.service.index.pendingCount()).toBe(1);
+    await h.service.index.catchUp();
+    expect(check()).toEqual([0, 0]);
+    expect(
+      h.db.prepare('SELECT count FROM briefing_terms WHERE document_id = ? AND term = ?').get(a, 'heatpump'),
+    ).toEqual({
+      count: 4, // both chunks say it twice
+    });
+  });
 });

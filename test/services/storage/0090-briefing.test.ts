@@ -51,10 +51,11 @@ describe('migration 0090-briefing', () => {
       'sentence',
       'matched',
     ]);
-    expect(cols('briefing_terms')).toEqual(['term', 'document_id', 'count']);
+    expect(cols('briefing_terms')).toEqual(['term', 'day', 'document_id', 'count']);
+    expect(cols('briefing_term_days')).toEqual(['day', 'term', 'count', 'docs']);
   });
 
-  it('keeps term totals by trigger and cascades with documents and chunks', () => {
+  it("takes deleted documents' counts back from the term totals and cascades with documents and chunks", () => {
     runMigrations(db, MIGRATIONS, 90);
     const doc = (p: string) =>
       Number(
@@ -77,14 +78,25 @@ describe('migration 0090-briefing', () => {
     db.prepare(
       `INSERT INTO briefing_dates (chunk_id, document_id, day, at, cue, sentence, matched) VALUES (?, ?, '2026-11-20', NULL, 1, 's', 'm')`,
     ).run(chunk, a);
-    const ins = db.prepare('INSERT INTO briefing_terms (term, document_id, count) VALUES (?, ?, ?)');
-    ins.run('ledger', a, 3);
-    ins.run('ledger', b, 2);
+    const ins = db.prepare('INSERT INTO briefing_terms (term, day, document_id, count) VALUES (?, ?, ?, ?)');
+    ins.run('ledger', '2026-11-18', a, 3);
+    ins.run('ledger', '2026-11-18', b, 2);
+    // The analysis adds its batch's totals itself.
+    db.prepare(`INSERT INTO briefing_term_totals (term, count, docs) VALUES ('ledger', 5, 2)`).run();
+    db.prepare(
+      `INSERT INTO briefing_term_days (day, term, count, docs) VALUES ('2026-11-18', 'ledger', 5, 2)`,
+    ).run();
     const total = () =>
       db.prepare(`SELECT count, docs FROM briefing_term_totals WHERE term = 'ledger'`).get();
+    const perDay = () =>
+      db
+        .prepare(`SELECT count, docs FROM briefing_term_days WHERE day = '2026-11-18' AND term = 'ledger'`)
+        .get();
     expect(total()).toEqual({ count: 5, docs: 2 });
+    expect(perDay()).toEqual({ count: 5, docs: 2 });
     db.prepare('DELETE FROM documents WHERE id = ?').run(a);
     expect(total()).toEqual({ count: 2, docs: 1 });
+    expect(perDay()).toEqual({ count: 2, docs: 1 });
     expect(db.prepare('SELECT COUNT(*) AS n FROM briefing_dates').get()).toEqual({ n: 0 });
     // A reminder is deleted exactly when it has a deletion time.
     expect(() =>

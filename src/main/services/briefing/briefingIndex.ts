@@ -9,6 +9,7 @@
  */
 import type { Database } from '../storage/database';
 import { findDates } from './dates';
+import { localDay } from './time';
 import { countTerms } from './terms';
 
 interface PendingDoc {
@@ -80,13 +81,27 @@ export class BriefingIndex {
     );
     // One statement a document (SQLite walks the JSON): far cheaper than a statement a term.
     const insTerms = this.db.prepare(
-      'INSERT INTO briefing_terms (term, document_id, count) SELECT key, ?, value FROM json_each(?)',
+      'INSERT INTO briefing_terms (term, day, document_id, count) SELECT key, ?, ?, value FROM json_each(?)',
     );
     const upsertState = this.db.prepare(
-      `INSERT INTO briefing_doc_state (document_id, indexed_at, ref_date, tokens) VALUES (?, ?, ?, ?)
+      `INSERT INTO briefing_doc_state (document_id, indexed_at, ref_date, day, tokens) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (document_id) DO UPDATE SET indexed_at = excluded.indexed_at,
-         ref_date = excluded.ref_date, tokens = excluded.tokens`,
+         ref_date = excluded.ref_date, day = excluded.day, tokens = excluded.tokens`,
     );
+    // Totals are added per batch (one statement each for the whole batch's terms); the delete trigger
+    // takes a re-analysed document's old counts back first.
+    const addTotals = this.db.prepare(
+      `INSERT INTO briefing_term_totals (term, count, docs)
+         SELECT key, value ->> '$[0]', value ->> '$[1]' FROM json_each(?) WHERE true
+       ON CONFLICT (term) DO UPDATE SET count = count + excluded.count, docs = docs + excluded.docs`,
+    );
+    const addDays = this.db.prepare(
+      `INSERT INTO briefing_term_days (day, term, count, docs)
+         SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]' FROM json_each(?) WHERE true
+       ON CONFLICT (day, term) DO UPDATE SET count = count + excluded.count, docs = docs + excluded.docs`,
+    );
+    const totals = new Map<string, [number, number]>();
+    const perDay = new Map<string, [string, string, number, number]>();
     let found = 0;
     this.db.transaction(() => {
       for (const d of docs) {
@@ -100,9 +115,25 @@ export class BriefingIndex {
           }
         }
         const terms = countTerms(chunks.map((c) => c.text));
-        if (terms.counts.size) insTerms.run(d.id, JSON.stringify(Object.fromEntries(terms.counts)));
-        upsertState.run(d.id, d.indexed_at ?? d.updated_at, d.mtime, terms.tokens);
+        const day = localDay(d.mtime, tz);
+        if (terms.counts.size) insTerms.run(day, d.id, JSON.stringify(Object.fromEntries(terms.counts)));
+        for (const [term, count] of terms.counts) {
+          const t = totals.get(term);
+          if (t) {
+            t[0] += count;
+            t[1] += 1;
+          } else totals.set(term, [count, 1]);
+          const key = `${day}\u0000${term}`;
+          const p = perDay.get(key);
+          if (p) {
+            p[2] += count;
+            p[3] += 1;
+          } else perDay.set(key, [day, term, count, 1]);
+        }
+        upsertState.run(d.id, d.indexed_at ?? d.updated_at, d.mtime, day, terms.tokens);
       }
+      if (totals.size) addTotals.run(JSON.stringify(Object.fromEntries(totals)));
+      if (perDay.size) addDays.run(JSON.stringify([...perDay.values()]));
     })();
     return found;
   }

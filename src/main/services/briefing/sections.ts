@@ -30,8 +30,11 @@ export interface SectionContext {
 export const LOOKAHEAD_DAYS = 7;
 /** Days before today a dated deadline sentence is still listed (as overdue). */
 export const OVERDUE_LOOKBACK_DAYS = 7;
-/** The trending window, and the G² a rise needs (chi-square, 1 degree of freedom, p < 0.001). */
-export const TRENDING_WINDOW_MS = 7 * 864e5;
+/**
+ * The trending window: documents dated today or on the 7 days before (local days), against all older
+ * ones; and the G² a rise needs (chi-square, 1 degree of freedom, p < 0.001).
+ */
+export const TRENDING_DAYS = 7;
 export const TRENDING_MIN_G2 = 10.83;
 
 interface DocRow {
@@ -363,12 +366,11 @@ interface TermRow {
 }
 
 export function trendingSection(ctx: SectionContext, max = 6): BriefingSection {
-  const from = ctx.now - TRENDING_WINDOW_MS;
+  const from = addDays(ctx.today, -TRENDING_DAYS);
   const tokens = ctx.db
     .prepare(
-      `SELECT COALESCE(SUM(CASE WHEN s.ref_date >= ? THEN s.tokens END), 0) AS recent,
-              COALESCE(SUM(s.tokens), 0) AS total
-       FROM briefing_doc_state s JOIN documents d ON d.id = s.document_id WHERE d.deleted_at IS NULL`,
+      `SELECT COALESCE(SUM(CASE WHEN day >= ? THEN tokens END), 0) AS recent, COALESCE(SUM(tokens), 0) AS total
+       FROM briefing_doc_state`,
     )
     .get(from) as { recent: number; total: number };
   const baselineTokens = tokens.total - tokens.recent;
@@ -384,15 +386,12 @@ export function trendingSection(ctx: SectionContext, max = 6): BriefingSection {
       'Not enough older documents yet to tell what is rising.',
     );
 
+  // A week of per-day totals (kept by triggers), not every recent document's terms.
   const rows = ctx.db
     .prepare(
       `WITH recent AS (
-         SELECT t.term, SUM(t.count) AS a, COUNT(*) AS docs
-         FROM briefing_doc_state s
-         JOIN documents d ON d.id = s.document_id AND d.deleted_at IS NULL
-         JOIN briefing_terms t ON t.document_id = s.document_id
-         WHERE s.ref_date >= ?
-         GROUP BY t.term HAVING SUM(t.count) >= 3 AND COUNT(*) >= 2
+         SELECT term, SUM(count) AS a, SUM(docs) AS docs FROM briefing_term_days WHERE day >= ?
+         GROUP BY term HAVING SUM(count) >= 3 AND SUM(docs) >= 2
        )
        SELECT r.term, r.a, r.docs, tt.count AS total FROM recent r JOIN briefing_term_totals tt ON tt.term = r.term`,
     )
@@ -420,9 +419,8 @@ export function trendingSection(ctx: SectionContext, max = 6): BriefingSection {
   }
   const related = ctx.db.prepare(
     `SELECT d.id, d.title, d.name, d.path, d.folder FROM briefing_terms t
-     JOIN briefing_doc_state s ON s.document_id = t.document_id
      JOIN documents d ON d.id = t.document_id
-     WHERE t.term = ? AND s.ref_date >= ? AND d.deleted_at IS NULL
+     WHERE t.term = ? AND t.day >= ? AND d.deleted_at IS NULL
      ORDER BY t.count DESC, d.mtime DESC, d.id LIMIT 3`,
   );
   const per10k = (n: number, of: number) => (of ? (n / of) * 10_000 : 0);

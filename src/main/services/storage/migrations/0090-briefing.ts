@@ -12,9 +12,11 @@ import type { Migration } from './types';
  * - What the briefing derives from the knowledge base, kept per document so a briefing never reads
  *   every chunk again: dates found in chunk text (`briefing_dates`, with the sentence, the local day
  *   as written and the instant when a time was given; `cue` = the sentence reads as a deadline),
- *   per-document term counts (`briefing_terms`, unigrams and bigrams) with corpus totals kept by
- *   triggers (`briefing_term_totals`), and which version of each document was analysed
- *   (`briefing_doc_state`, `ref_date` = the document date relative dates were read against).
+ *   per-document term counts (`briefing_terms`, unigrams and bigrams, with the document's local day)
+ *   with corpus totals and per-day totals (`briefing_term_totals`,
+ *   `briefing_term_days`: the trending statistic reads a week of day rows, not every document's
+ *   terms; added to in bulk by the analysis, taken back by a trigger on delete), and which version of each document was analysed (`briefing_doc_state`, `ref_date` = the
+ *   document date relative dates were read against, `day` its local day).
  *   Everything cascades with its document or chunk.
  */
 export const migration: Migration = {
@@ -62,9 +64,10 @@ export const migration: Migration = {
         document_id INTEGER PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
         indexed_at INTEGER NOT NULL,
         ref_date INTEGER NOT NULL,
+        day TEXT NOT NULL,
         tokens INTEGER NOT NULL
       ) STRICT;
-      CREATE INDEX briefing_doc_state_ref ON briefing_doc_state (ref_date);
+      CREATE INDEX briefing_doc_state_day ON briefing_doc_state (day);
 
       CREATE TABLE briefing_dates (
         id INTEGER PRIMARY KEY,
@@ -82,9 +85,10 @@ export const migration: Migration = {
 
       CREATE TABLE briefing_terms (
         term TEXT NOT NULL,
+        day TEXT NOT NULL,
         document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
         count INTEGER NOT NULL CHECK (count > 0),
-        PRIMARY KEY (term, document_id)
+        PRIMARY KEY (term, day, document_id)
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX briefing_terms_document ON briefing_terms (document_id);
 
@@ -93,12 +97,19 @@ export const migration: Migration = {
         count INTEGER NOT NULL,
         docs INTEGER NOT NULL
       ) STRICT, WITHOUT ROWID;
-      CREATE TRIGGER briefing_terms_ai AFTER INSERT ON briefing_terms BEGIN
-        INSERT INTO briefing_term_totals (term, count, docs) VALUES (new.term, new.count, 1)
-          ON CONFLICT (term) DO UPDATE SET count = count + excluded.count, docs = docs + 1;
-      END;
+      CREATE TABLE briefing_term_days (
+        day TEXT NOT NULL,
+        term TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        docs INTEGER NOT NULL,
+        PRIMARY KEY (day, term)
+      ) STRICT, WITHOUT ROWID;
+      -- Inserts add to both totals in bulk (the analysis sums a batch of documents first); deletes,
+      -- including cascades from a purged document, take their counts back here.
       CREATE TRIGGER briefing_terms_ad AFTER DELETE ON briefing_terms BEGIN
         UPDATE briefing_term_totals SET count = count - old.count, docs = docs - 1 WHERE term = old.term;
+        UPDATE briefing_term_days SET count = count - old.count, docs = docs - 1
+          WHERE day = old.day AND term = old.term;
       END;
 
       -- "Documents changed since the last briefing" reads documents by their update time.
