@@ -464,6 +464,34 @@ test('the Library stays windowed with a thousand documents: few rows in the DOM,
         .filter({ hasText: 'extra-199.md' })
         .getByRole('button', { name: 'Retry' }),
     ).toBeVisible();
+
+    // Cancel all while files are being worked on: the long file the worker is embedding stops
+    // (cancelled, not indexed), nothing is left running, and every file ends done or cancelled.
+    expect((await callRoute(context, host.url, 'ingest.resume', {})).ok).toBe(true);
+    await panel.getByRole('button', { name: 'Close the import panel' }).click();
+    const busy = path.join(folder, 'busy');
+    fs.mkdirSync(busy);
+    const entries = Array.from(
+      { length: 8000 },
+      (_, i) => `Entry ${i}: the lantern at mark ${i * 7} was logged by the northern crew.`,
+    );
+    fs.writeFileSync(path.join(busy, 'a-long-log.txt'), entries.join('\n\n'));
+    for (let i = 0; i < 40; i++) fs.writeFileSync(path.join(busy, `b-${i}.md`), `# Busy ${i}\n\nText ${i}.`);
+    await callRoute(context, host.url, 'knowledge.import', { paths: [busy] });
+    const longRow = panel.getByTestId('import-row').filter({ hasText: 'a-long-log.txt' });
+    await expect(longRow).toContainText('Embedding', { timeout: 60_000 });
+    await panel.getByRole('button', { name: 'Cancel all' }).click();
+    await expect(heading).toHaveText(/^Import finished: \d+ of 41 files, \d+ cancelled$/, {
+      timeout: 30_000,
+    });
+    const [, doneBusy, cancelledBusy] = /: (\d+) of 41 files, (\d+) cancelled/.exec(
+      (await heading.textContent()) ?? '',
+    )!;
+    expect(Number(doneBusy) + Number(cancelledBusy)).toBe(41);
+    await expect(longRow).toContainText('Cancelled');
+    await expect(page.getByRole('toolbar', { name: 'Documents' })).toContainText(
+      `${N + 4 + Number(doneBusy)} documents`,
+    );
   } finally {
     await page.close();
     fs.rmSync(folder, { recursive: true, force: true });
