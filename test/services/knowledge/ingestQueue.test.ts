@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { collectionFor } from '../../../src/main/services/knowledge/knowledgeService';
 import type { ModelSpec } from '../../../src/main/workers/knowledgeProtocol';
 import { tempDir } from '../helpers/tmp';
@@ -117,6 +117,31 @@ describe.skipIf(!model.spec)('the persistent ingest queue', () => {
     expect(k.service.status().jobs.find((j) => j.id === cancelled.id)).toMatchObject({ state: 'done' });
     expect(await consistencyProblems(k, model.spec!.id)).toEqual([]);
   }, 180_000);
+
+  it('leaves the time spent paused out of the ETA', async () => {
+    dir = tempDir('queue-eta');
+    writeFiles(path.join(dir, 'docs'), 12, 'e');
+    const k = start(model.spec!, { concurrency: 1 });
+    await k.service.import([path.join(dir, 'docs')]);
+    await until(() => k.service.status().totals.done >= 2);
+    k.service.pause();
+    await until(() => k.service.status().totals.running === 0);
+    // An hour passes while the import is paused (the clock only: nothing else waits for it).
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    try {
+      vi.setSystemTime(Date.now() + 3_600_000);
+      k.service.resume();
+      const t = k.service.status().totals;
+      expect(t.queued + t.running).toBeGreaterThan(0);
+      // Ten files left at the pace of the first two: seconds, not hours.
+      expect(t.etaMs).not.toBeNull();
+      expect(t.etaMs!).toBeLessThan(10 * 60_000);
+      await k.service.whenIdle();
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(k.service.status().totals.done).toBe(12);
+  }, 120_000);
 
   it('re-queues a job a crash left running', async () => {
     dir = tempDir('queue-crash');

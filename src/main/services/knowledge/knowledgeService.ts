@@ -155,6 +155,7 @@ export class KnowledgeService implements Disposable {
   private sessionStart = 0;
   private readonly sessionExtra = new Set<number>();
   private sessionStartedAt = 0;
+  private pausedAt: number | undefined;
   private samples: Sample[] = [];
   private readonly dirty = new Map<number, FileProgress>();
   private lastEmit = 0;
@@ -435,6 +436,7 @@ export class KnowledgeService implements Disposable {
   }
 
   pause(): IngestStatus {
+    if (!this.paused) this.pausedAt = Date.now();
     this.paused = true;
     this.store.setState('ingest.paused', '1');
     for (const a of this.active.values()) abortJob(a, 'pause');
@@ -443,6 +445,10 @@ export class KnowledgeService implements Disposable {
   }
 
   resume(): IngestStatus {
+    // The time spent paused is not time spent importing: the ETA (bytes left at the rate so far)
+    // must not grow with it.
+    if (this.paused) this.sessionStartedAt += Date.now() - (this.pausedAt ?? Date.now());
+    this.pausedAt = undefined;
     this.paused = false;
     this.store.setState('ingest.paused', undefined);
     this.pump();
@@ -584,7 +590,8 @@ export class KnowledgeService implements Disposable {
       const span = Math.max(1000, now - Math.max(this.samples[0]!.t - 1000, this.sessionStartedAt));
       t.chunksPerSecond = (this.samples.reduce((n, s) => n + s.chunks, 0) * 1000) / span;
     }
-    const elapsed = now - this.sessionStartedAt;
+    const elapsed =
+      (this.paused && this.pausedAt !== undefined ? this.pausedAt : now) - this.sessionStartedAt;
     if (t.bytesDone > 0 && elapsed > 0 && t.queued + t.running > 0) {
       t.etaMs = Math.round(((t.bytesTotal - t.bytesDone) * elapsed) / t.bytesDone);
     } else if (t.queued + t.running === 0) t.etaMs = 0;
@@ -600,6 +607,7 @@ export class KnowledgeService implements Disposable {
     this.sessionStart = first ?? max + 1;
     this.sessionExtra.clear();
     this.sessionStartedAt = Date.now();
+    this.pausedAt = this.paused ? this.sessionStartedAt : undefined;
     this.samples = [];
   }
 
