@@ -7,6 +7,7 @@ import { startHost, type HostHandle, type StartHostOptions } from '../../src/mai
 import { HOST_TOKEN_SECRET_ID } from '../../src/main/host/auth';
 import type { ApiScope } from '../../src/shared/types/apiTokens';
 import { createTestBackend, type TestBackend } from '../contract/testBackend';
+import { connectWs } from '../contract/wsClient';
 import { request } from './httpClient';
 
 let backend: TestBackend;
@@ -205,6 +206,22 @@ describe('limits', () => {
     // The installation token is not limited.
     const install = backend.keychain.values.get(HOST_TOKEN_SECRET_ID)!;
     for (let i = 0; i < 5; i++) expect((await get('/api/ingest/status', auth(install))).status).toBe(200);
+  });
+});
+
+describe('WebSocket rate limit', () => {
+  it("counts a token's WebSocket calls against its limit: over it, RATE_LIMITED; the socket stays open", async () => {
+    limit = 3;
+    const t = await token(['read']);
+    const ws = await connectWs(host.url, auth(t.value));
+    try {
+      const results = [];
+      for (let i = 0; i < 4; i++) results.push(await ws.invoke('ingest.status', {}));
+      expect(results.map((r) => (r.ok ? 'ok' : r.code))).toEqual(['ok', 'ok', 'ok', 'RATE_LIMITED']);
+      expect(ws.socket.readyState).toBe(ws.socket.OPEN);
+    } finally {
+      await ws.close();
+    }
   });
 });
 

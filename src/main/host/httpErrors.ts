@@ -15,6 +15,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFLICT: 409,
   CANCELLED: 409,
   PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
   KEYCHAIN_UNAVAILABLE: 503,
@@ -22,7 +23,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 };
 
 /** Codes only HTTP has (the contract's codes plus these can appear in a REST error body). */
-export type HttpErrorCode = ErrorCode | 'RATE_LIMITED' | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED';
+export type HttpErrorCode = ErrorCode | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED';
 
 export type ErrorShape = 'nook' | 'openai';
 

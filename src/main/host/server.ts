@@ -400,6 +400,17 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
     });
   }
 
+  // WebSocket calls count against a user token's limit too (their own window, per token, all sockets).
+  const rateLimit = () => Math.max(1, Math.floor(options.rateLimitPerMinute?.() ?? 600));
+  const wsWindows = new Map<string, { start: number; calls: number }>();
+  const wsCallAllowed = (tokenId: string): boolean => {
+    const now = Date.now();
+    let w = wsWindows.get(tokenId);
+    if (!w || now - w.start >= 60_000) wsWindows.set(tokenId, (w = { start: now, calls: 0 }));
+    w.calls++;
+    return w.calls <= rateLimit();
+  };
+
   app.get(WS_PATH, { websocket: true }, (socket, req) => {
     const controller = new AbortController();
     let inFlight = 0;
@@ -438,6 +449,16 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
       if (auth?.kind === 'token' && isRouteName(route)) {
         if (isOwnerOnly(route)) {
           reply({ id, result: err('FORBIDDEN', `${route} is only for the app itself, not for API tokens`) });
+          return;
+        }
+        if (!wsCallAllowed(auth.tokenId)) {
+          reply({
+            id,
+            result: err(
+              'RATE_LIMITED',
+              `Rate limit exceeded: at most ${rateLimit()} calls a minute with this token`,
+            ),
+          });
           return;
         }
         if (!auth.scopes.includes(scopeOf(route))) {
