@@ -123,6 +123,17 @@ describe('authentication', () => {
     expect((await get('/api/ingest/status', auth(install))).status).toBe(200);
   });
 
+  it('a token cannot mint a login link (a browser session would have every scope)', async () => {
+    const writer = await token(['read', 'write', 'models']);
+    const refused = await post('/api/host/login-url', {}, auth(writer.value));
+    expect(refused.status).toBe(403);
+    expect(refused.body).not.toContain('/login?token=');
+    const install = backend.keychain.values.get(HOST_TOKEN_SECRET_ID)!;
+    const allowed = await post('/api/host/login-url', {}, auth(install));
+    expect(allowed.status).toBe(200);
+    expect(JSON.parse(allowed.body)).toMatchObject({ loginUrl: expect.stringContaining('/login?token=') });
+  });
+
   it('routes of the app itself are not in the REST API: secrets, tokens, settings changes, the file picker', async () => {
     const install = backend.keychain.values.get(HOST_TOKEN_SECRET_ID)!;
     for (const path of ['/api/secrets/list', '/api/apiTokens/list', '/api/app/pickFiles'])

@@ -367,8 +367,17 @@ export async function startHost(options: StartHostOptions): Promise<HostHandle> 
     return reply.redirect('/', 302);
   });
 
-  app.post('/api/host/login-url', async (_req, reply) => {
+  app.post('/api/host/login-url', async (req, reply) => {
     reply.header('Cache-Control', 'no-store');
+    // A login URL opens a browser session with every scope: never for a user API token.
+    if (req.auth?.kind === 'token')
+      return sendHostError(
+        req,
+        reply,
+        403,
+        'FORBIDDEN',
+        'Login links are only for the app itself, not for API tokens',
+      );
     return { loginUrl: newLoginUrl() };
   });
 
