@@ -44,6 +44,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/renderer/index.html'),
           quickask: resolve(__dirname, 'src/renderer/quickask.html'),
+          voiceoverlay: resolve(__dirname, 'src/renderer/voiceoverlay.html'),
         },
       },
     },

@@ -122,6 +122,8 @@ export const VALID_EXAMPLES: Record<RouteName, Example[]> = {
   'voice.cancel': [{ input: {} }],
   'voice.pushToTalk': [{ input: {}, outcome: 'UNAVAILABLE' }],
   'voice.transcribe': [{ input: { path: '/nonexistent/nook-contract/a.wav' }, outcome: 'NOT_FOUND' }],
+  // Three zero bytes are no audio.
+  'voice.transcribeAudio': [{ input: { name: 'a.wav', data: 'AAAA' }, outcome: 'INVALID_INPUT' }],
   'voice.history': [{ input: {} }, { input: { limit: 5 } }],
   'voice.speak': [{ input: { text: 'Hello from the contract.', play: false } }],
   'voice.stopSpeaking': [{ input: {} }],

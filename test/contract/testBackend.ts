@@ -167,6 +167,7 @@ export function createTestBackend(): TestBackend {
     'voice.cancel': () => noVoice(),
     'voice.pushToTalk': () => noVoice(),
     'voice.transcribe': () => noVoice(),
+    'voice.transcribeAudio': () => noVoice(),
     'voice.history': () => noVoice(),
     'voice.speak': () => noVoice(),
     'voice.stopSpeaking': () => noVoice(),

@@ -405,11 +405,32 @@ describe('Electron shell (stand-in electron module)', () => {
 
     // Push to talk toggles the voice loop: the window hears about it (listening, or why it cannot).
     const win = mainWindow(fake);
+    win.focus();
     fake.state.shortcuts.get('Ctrl+Shift+Space')!();
+    // The overlay comes up at once, on top, without taking the focus from where the user was, and
+    // holds Esc while it shows.
+    const overlay = fake.state.windows.find((w) => w.options.title === 'Nook voice')!;
+    expect(overlay.options).toMatchObject({
+      frame: false,
+      focusable: false,
+      alwaysOnTop: true,
+      skipTaskbar: true,
+    });
+    expect(overlay.webContents.url).toContain('voiceoverlay.html');
+    expect(overlay.isVisible()).toBe(true);
+    expect(overlay.isFocused()).toBe(false);
+    expect(win.isFocused()).toBe(true);
+    expect(fake.state.shortcuts.has('Escape')).toBe(true);
     await vi.waitFor(() => expect(JSON.stringify(win.webContents.sent)).toContain('voice.state'), {
       timeout: 10_000,
     });
+    // Esc (whichever app has the focus) cancels the turn; once the turn is over (here: cancelled, or
+    // no microphone on this machine and its message shown for a moment) the overlay hides and Esc is
+    // given back to the other apps.
+    fake.state.shortcuts.get('Escape')?.();
     await fake.invoke(appFrame, 'voice.cancel', {});
+    await vi.waitFor(() => expect(overlay.isVisible()).toBe(false), { timeout: 10_000 });
+    expect(fake.state.shortcuts.has('Escape')).toBe(false);
   });
 
   it('reports a taken accelerator (hotkeys.list, notice, hotkeys.changed) and re-registers when the setting changes', async () => {

@@ -23,10 +23,12 @@ import { installDropGuard } from './dropGuard';
 import {
   createMainWindow,
   createQuickAskWindow,
+  createVoiceOverlayWindow,
   type BrowserWindowCtor,
   type RendererSource,
 } from './windows';
 import { QuickAskController } from './quickAsk';
+import { VoiceOverlayController } from './voiceOverlay';
 import { attentionCount, createTray } from './tray';
 import { DesktopNotifier, type NotificationCtor } from './notifications';
 import { IPC_EVENT_CHANNEL } from '../../shared/ipc/channels';
@@ -293,6 +295,16 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
         () => quitting,
       ),
     );
+    // The push-to-talk overlay follows the voice loop; Esc (held only while it shows) cancels the turn.
+    const voiceOverlay = store.add(
+      new VoiceOverlayController({
+        create: () => createVoiceOverlayWindow(BrowserWindowClass, { preload, source }),
+        globalShortcut: electron.globalShortcut,
+        cancel: () => void core.voice.cancel(),
+      }),
+    );
+    store.add(core.events.on('voice.state', (s) => voiceOverlay.onState(s)));
+
     // "Continue in Nook" in the quick ask: the conversation opens in the main window, the popup hides.
     late.openConversation = (id) => {
       quickAsk.hide();
@@ -348,13 +360,16 @@ export async function startApp(electron: ElectronMain, options: StartOptions): P
           quickAsk: () => quickAsk.toggle(),
           // Toggle: listen, stop listening, or stop speaking (globalShortcut has no key-up).
           // Failures (no microphone, no model) also arrive as voice.state errors.
-          pushToTalk: () =>
+          pushToTalk: () => {
+            // The overlay appears at once (the microphone takes a moment to start).
+            if (core.voice.state.state === 'idle') voiceOverlay.show();
             void core.voice.pushToTalk().catch((e: unknown) =>
               core.events.emit('system.notice', {
                 level: 'error',
                 message: e instanceof Error ? e.message : 'Push to talk failed.',
               }),
-            ),
+            );
+          },
         },
         notify: (notice) => core.events.emit('system.notice', notice),
         changed: (states) => core.events.emit('hotkeys.changed', states),

@@ -11,7 +11,7 @@ export interface RendererSource {
   dir: string;
 }
 
-export type RendererPage = 'index' | 'quickask';
+export type RendererPage = 'index' | 'quickask' | 'voiceoverlay';
 
 export function secureWebPreferences(preload: string): WebPreferences {
   return {
@@ -98,5 +98,35 @@ export function createQuickAskWindow(
     webPreferences: secureWebPreferences(opts.preload),
   });
   void loadPage(win, opts.source, 'quickask');
+  return win;
+}
+
+/**
+ * The push-to-talk overlay (voiceOverlay.ts): small, frameless, always on top, not focusable (so it
+ * never takes the keyboard from the app the user is in), no taskbar entry; shown with showInactive.
+ */
+export function createVoiceOverlayWindow(
+  BrowserWindowClass: BrowserWindowCtor,
+  opts: { preload: string; source: RendererSource },
+): BrowserWindow {
+  const win = new BrowserWindowClass({
+    width: 440,
+    height: 150,
+    show: false,
+    frame: false,
+    alwaysOnTop: true,
+    focusable: false,
+    skipTaskbar: true,
+    resizable: false,
+    movable: true,
+    minimizable: false,
+    maximizable: false,
+    fullscreenable: false,
+    hasShadow: true,
+    title: 'Nook voice',
+    backgroundColor: '#1f2329',
+    webPreferences: secureWebPreferences(opts.preload),
+  });
+  void loadPage(win, opts.source, 'voiceoverlay');
   return win;
 }

@@ -172,6 +172,7 @@ export function createHandlers(d: HandlerDeps): Handlers {
     'voice.cancel': () => vc().cancel(),
     'voice.pushToTalk': () => vc().pushToTalk(),
     'voice.transcribe': ({ path }) => vc().transcribe(path),
+    'voice.transcribeAudio': ({ name, data }) => vc().transcribeAudio(name, data),
     'voice.history': ({ limit }) => vc().listHistory(limit),
     'voice.speak': async ({ text, play }) => {
       const r = await vc().speak(text, play);

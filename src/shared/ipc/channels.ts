@@ -57,6 +57,7 @@ export const ROUTES = [
   'voice.cancel',
   'voice.pushToTalk',
   'voice.transcribe',
+  'voice.transcribeAudio',
   'voice.history',
   'voice.speak',
   'voice.stopSpeaking',

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import {
   AudioDeviceSchema,
+  IntentResultSchema,
   TranscribeFileResultSchema,
   VoiceActionSchema,
   VoiceInteractionSchema,
@@ -52,6 +53,20 @@ export const voiceRoutes = {
     output: TranscribeFileResultSchema,
     mutates: false,
     summary: 'Transcribe an audio file (WAV, FLAC, MP3, ... any rate and channels; long files in chunks).',
+  },
+  'voice.transcribeAudio': {
+    input: z
+      .object({
+        /** The file's name (its extension tells the decoder the format). */
+        name: z.string().min(1).max(255),
+        /** The file's bytes, base64 (at most 16 MiB of audio). */
+        data: z.string().min(1).max(22_400_000),
+      })
+      .strict(),
+    output: TranscribeFileResultSchema.extend({ intent: IntentResultSchema.nullable() }),
+    mutates: false,
+    summary:
+      'Transcribe audio sent with the request (the Voice screen in a browser, where files have no path) and recognise its command.',
   },
   'voice.history': {
     input: z.object({ limit: z.number().int().min(1).max(1000).default(50) }).strict(),

@@ -150,6 +150,10 @@ export class FakeBrowserWindow extends EventEmitter {
     this.visible = true;
     this.focused = true;
   }
+  /** Shows without taking the focus (the push-to-talk overlay). */
+  showInactive(): void {
+    this.visible = true;
+  }
   hide(): void {
     this.visible = false;
     this.focused = false;

@@ -1,12 +1,21 @@
+/**
+ * Speech to text. The app talks to the `SpeechToText` interface; `createWhisperStt` is the local
+ * implementation: whisper.cpp on the CPU through one of two bindings.
+ *
+ * - smart-whisper (preferred): whisper.cpp compiled here by scripts/buildWhisper.mjs with AVX2/FMA/F16C,
+ *   and it exposes `audio_ctx`, so a 2 s command encodes about 2 s of audio instead of whisper's fixed
+ *   30 s window (`fitContext`). Together about 30x less work per command than the fallback.
+ * - @fugood/whisper.node (fallback): a prebuilt generic x86-64 binary (no AVX) without `audio_ctx`;
+ *   used when smart-whisper did not build or needs instructions this CPU lacks.
+ * Input is 16 kHz mono PCM.
+ */
 import { createRequire } from 'node:module';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { AppError } from '../../../shared/ipc/result';
 import { toPcm16 } from './wav';
 
-/**
- * Speech to text. The app talks to the `SpeechToText` interface; `createWhisperStt` is the local
- * implementation (whisper.cpp through @fugood/whisper.node, CPU). Input is 16 kHz mono PCM.
- */
 export interface TranscriptSegment {
   text: string;
   /** Seconds from the start of the audio. */
@@ -26,15 +35,205 @@ export interface TranscribeOptions {
   /** Earlier text that conditions the decoder (names, jargon). */
   prompt?: string;
   signal?: AbortSignal;
+  /**
+   * One short utterance (a spoken command): the encoder context is sized to the audio and the text is
+   * one segment without timestamps. Much faster for short audio; ignored by the fallback binding.
+   */
+  fitContext?: boolean;
 }
 
 export interface SpeechToText {
+  /** Which binding runs whisper ('smart-whisper' or '@fugood/whisper.node'). */
+  readonly backend: string;
   /** 16 kHz mono samples: float in [-1, 1] or 16-bit integers. */
   transcribe(samples: Float32Array | Int16Array, options?: TranscribeOptions): Promise<Transcription>;
   dispose(): Promise<void>;
 }
 
 export const STT_SAMPLE_RATE = 16_000;
+
+export interface WhisperSttOptions {
+  /** A whisper.cpp ggml model file. */
+  modelPath: string;
+  /** CPU threads for one transcription (default: see defaultSttThreads). */
+  threads?: number;
+  /** Default language for multilingual models (default 'en'). */
+  language?: string;
+  /** 1 = greedy decoding (fast); whisper.cpp's default beam is 5. Default 1. */
+  beamSize?: number;
+  /** Which binding; 'auto' (default) prefers smart-whisper and falls back to @fugood. */
+  backend?: 'auto' | 'smart-whisper' | 'fugood';
+}
+
+/**
+ * whisper.cpp's threads spin while they wait for each other, so more threads than free cores is far
+ * slower, not faster: on a 2-core machine one thread is left for the app (VAD, UI), up to 4 elsewhere.
+ */
+export function defaultSttThreads(cores = os.availableParallelism()): number {
+  return Math.max(1, Math.min(4, cores <= 2 ? 1 : cores - 1));
+}
+
+/**
+ * The encoder frames for `samples` of audio (already padded by padForWhisper): whisper's encoder has
+ * 50 positions per second (1500 = 30 s). Half a second of margin keeps the end of speech clear of the
+ * edge (a context cut right at the last word makes whisper repeat itself); at least 3 s.
+ */
+export function audioContextFor(samples: number): number {
+  const sec = samples / STT_SAMPLE_RATE;
+  return Math.min(1500, Math.max(150, Math.ceil((sec + 0.5) * 50)));
+}
+
+/**
+ * Whisper's known failure on short audio: the same sentence again and again ("Open the library. Open
+ * the library. Open the library."). A sentence repeating the one before it is dropped.
+ */
+export function dropRepeats(text: string): string {
+  const sentences = text.match(/[^.!?]+[.!?]*/g) ?? [];
+  const key = (x: string): string =>
+    x
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, ' ')
+      .trim();
+  const kept: string[] = [];
+  for (const s of sentences) {
+    if (kept.length && key(kept[kept.length - 1]!) === key(s)) continue;
+    kept.push(s.trim());
+  }
+  return kept.join(' ').trim();
+}
+
+/** At least `tailSec` of silence after the audio, and at least 1.5 s in all. */
+export function padForWhisper(samples: Float32Array, tailSec: number): Float32Array {
+  const want = Math.max(
+    samples.length + Math.round(tailSec * STT_SAMPLE_RATE),
+    Math.round(1.5 * STT_SAMPLE_RATE),
+  );
+  if (want <= samples.length) return samples;
+  const out = new Float32Array(want);
+  out.set(samples);
+  return out;
+}
+
+// ---- smart-whisper -------------------------------------------------------------------------------
+
+interface SmartSegment {
+  from: number;
+  to: number;
+  text: string;
+}
+interface SmartBinding {
+  WhisperModel: { load(file: string, gpu?: boolean): Promise<{ handle: unknown; free(): Promise<void> }> };
+  transcribe(
+    handle: unknown,
+    pcm: Float32Array,
+    params: Record<string, unknown>,
+    finish: (segments: SmartSegment[]) => void,
+    progress: (segment: SmartSegment) => void,
+  ): void;
+}
+
+/** The native flags the local build needs (scripts/buildWhisper.mjs records them). */
+function missingCpuFeatures(buildDir: string): string[] {
+  let requires: string[] = [];
+  try {
+    requires =
+      (JSON.parse(fs.readFileSync(path.join(buildDir, 'nook-build.json'), 'utf8')) as { requires?: string[] })
+        .requires ?? [];
+  } catch {
+    return [];
+  }
+  if (!requires.length || process.platform !== 'linux') return [];
+  try {
+    const line = fs
+      .readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('flags'));
+    const have = new Set((line ?? '').split(':')[1]?.trim().split(/\s+/) ?? []);
+    return requires.filter((f) => !have.has(f));
+  } catch {
+    return [];
+  }
+}
+
+/** The smart-whisper addon, or why it cannot be used here. */
+export function loadSmartWhisper(): { binding: SmartBinding } | { error: string } {
+  const req = createRequire(import.meta.url);
+  let dir: string;
+  try {
+    dir = path.dirname(req.resolve('smart-whisper/package.json'));
+  } catch {
+    return { error: 'smart-whisper is not installed' };
+  }
+  const buildDir = path.join(dir, 'build', 'Release');
+  const addon = path.join(buildDir, 'smart-whisper.node');
+  if (!fs.existsSync(addon))
+    return { error: 'smart-whisper is not built (npm install runs scripts/buildWhisper.mjs)' };
+  const missing = missingCpuFeatures(buildDir);
+  if (missing.length) return { error: `this CPU lacks ${missing.join(', ')}, which the whisper build needs` };
+  // The addon silences whisper.cpp's own logging when NODE_ENV is 'production' at load.
+  const env = process.env.NODE_ENV;
+  if (!process.env.NOOK_WHISPER_LOG) process.env.NODE_ENV = 'production';
+  try {
+    return { binding: req(addon) as SmartBinding };
+  } catch (e) {
+    return { error: `smart-whisper does not load: ${(e as Error).message}` };
+  } finally {
+    if (env === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = env;
+  }
+}
+
+async function createSmartWhisperStt(
+  binding: SmartBinding,
+  options: WhisperSttOptions,
+): Promise<SpeechToText> {
+  let model: { handle: unknown; free(): Promise<void> };
+  try {
+    model = await binding.WhisperModel.load(options.modelPath, false);
+  } catch (e) {
+    throw new AppError('UNAVAILABLE', `cannot load the speech model: ${(e as Error).message}`);
+  }
+  const threads = options.threads ?? defaultSttThreads();
+  return serialized(
+    'smart-whisper',
+    async (samples, opts) => {
+      const raw = samples instanceof Float32Array ? samples : Float32Array.from(samples, (x) => x / 32768);
+      // This whisper.cpp returns nothing for less than 1 s of audio ("stop"): pad short audio with
+      // silence (commands also get a little after the last word, as a recording would have).
+      const pcm = padForWhisper(raw, opts.fitContext ? 0.5 : 0);
+      const params: Record<string, unknown> = {
+        language: opts.language ?? options.language ?? 'en',
+        n_threads: threads,
+        strategy: (options.beamSize ?? 1) > 1 ? 1 : 0,
+        beam_size: options.beamSize ?? 1,
+        suppress_non_speech_tokens: true,
+        ...(opts.prompt ? { initial_prompt: opts.prompt } : {}),
+        ...(opts.fitContext
+          ? {
+              audio_ctx: audioContextFor(pcm.length),
+              single_segment: true,
+              no_timestamps: true,
+              max_tokens: 96,
+            }
+          : {}),
+      };
+      const segments = await new Promise<SmartSegment[]>((resolve) =>
+        binding.transcribe(model.handle, pcm, params, resolve, () => undefined),
+      );
+      const texts = segments.map((s) => ({ text: s.text.trim(), start: s.from / 1000, end: s.to / 1000 }));
+      const joined = segments
+        .map((s) => s.text)
+        .join('')
+        .trim();
+      if (!opts.fitContext) return { text: joined, segments: texts };
+      const text = dropRepeats(joined);
+      return { text, segments: text ? [{ text, start: 0, end: raw.length / STT_SAMPLE_RATE }] : [] };
+    },
+    () => model.free(),
+  );
+}
+
+// ---- @fugood/whisper.node (fallback) -------------------------------------------------------------
 
 // The subset of @fugood/whisper.node 1.1.x this module uses (its package ships TypeScript sources,
 // not declarations, so the shape is written down here and checked at run time).
@@ -65,18 +264,7 @@ interface WhisperModule {
   }): Promise<WhisperContext>;
 }
 
-export interface WhisperSttOptions {
-  /** A whisper.cpp ggml model file. */
-  modelPath: string;
-  /** CPU threads for one transcription (default 4, at most the cores there are). */
-  threads?: number;
-  /** Default language for multilingual models (default 'en'). */
-  language?: string;
-  /** 1 = greedy decoding (fast); whisper.cpp's default beam is 5. Default 1. */
-  beamSize?: number;
-}
-
-export async function createWhisperStt(options: WhisperSttOptions): Promise<SpeechToText> {
+async function createFugoodStt(options: WhisperSttOptions): Promise<SpeechToText> {
   const whisper = createRequire(import.meta.url)('@fugood/whisper.node') as WhisperModule;
   if (typeof whisper.initWhisper !== 'function')
     throw new AppError('UNAVAILABLE', '@fugood/whisper.node has no initWhisper: unsupported version');
@@ -86,44 +274,63 @@ export async function createWhisperStt(options: WhisperSttOptions): Promise<Spee
   } catch (e) {
     throw new AppError('UNAVAILABLE', `cannot load the speech model: ${(e as Error).message}`);
   }
-  // More threads than cores slows whisper.cpp down (its threads spin while they wait).
-  const threads = options.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
-  // whisper.cpp runs one transcription per context at a time.
+  const threads = options.threads ?? defaultSttThreads();
+  return serialized(
+    '@fugood/whisper.node',
+    async (samples, opts) => {
+      const pcm = samples instanceof Int16Array ? samples : toPcm16(samples);
+      const audio = pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.byteLength) as ArrayBuffer;
+      const job = ctx.transcribeData(audio, {
+        language: opts.language ?? options.language ?? 'en',
+        maxThreads: threads,
+        beamSize: options.beamSize ?? 1,
+        ...(opts.prompt ? { prompt: opts.prompt } : {}),
+      });
+      const onAbort = (): void => void job.stop();
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const r = await job.promise;
+        if (r.isAborted) throw new AppError('CANCELLED', 'transcription cancelled');
+        return {
+          text: r.result.trim(),
+          // @fugood/whisper.node reports segment times in milliseconds.
+          segments: r.segments.map((s) => ({ text: s.text.trim(), start: s.t0 / 1000, end: s.t1 / 1000 })),
+          ...(r.language ? { language: r.language } : {}),
+        };
+      } finally {
+        opts.signal?.removeEventListener('abort', onAbort);
+      }
+    },
+    () => ctx.release(),
+  );
+}
+
+// ---- shared --------------------------------------------------------------------------------------
+
+/** One transcription at a time per model (whisper.cpp contexts are not shared between calls). */
+function serialized(
+  backend: string,
+  run: (samples: Float32Array | Int16Array, opts: TranscribeOptions) => Promise<Transcription>,
+  release: () => Promise<void>,
+): SpeechToText {
   let queue: Promise<unknown> = Promise.resolve();
   let disposed = false;
-
-  const run = async (samples: Float32Array | Int16Array, opts: TranscribeOptions): Promise<Transcription> => {
+  const guarded = async (
+    samples: Float32Array | Int16Array,
+    opts: TranscribeOptions,
+  ): Promise<Transcription> => {
     if (disposed) throw new AppError('UNAVAILABLE', 'the speech model was released');
     if (opts.signal?.aborted) throw new AppError('CANCELLED', 'transcription cancelled');
-    const pcm = samples instanceof Int16Array ? samples : toPcm16(samples);
-    const audio = pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.byteLength) as ArrayBuffer;
-    const job = ctx.transcribeData(audio, {
-      language: opts.language ?? options.language ?? 'en',
-      maxThreads: threads,
-      beamSize: options.beamSize ?? 1,
-      ...(opts.prompt ? { prompt: opts.prompt } : {}),
-    });
-    const onAbort = (): void => void job.stop();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const r = await job.promise;
-      if (r.isAborted || opts.signal?.aborted) throw new AppError('CANCELLED', 'transcription cancelled');
-      return {
-        text: r.result.trim(),
-        // @fugood/whisper.node reports segment times in milliseconds.
-        segments: r.segments.map((s) => ({ text: s.text.trim(), start: s.t0 / 1000, end: s.t1 / 1000 })),
-        ...(r.language ? { language: r.language } : {}),
-      };
-    } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
-    }
+    const r = await run(samples, opts);
+    if (opts.signal?.aborted) throw new AppError('CANCELLED', 'transcription cancelled');
+    return r;
   };
-
   return {
+    backend,
     transcribe(samples, opts = {}) {
       const next = queue.then(
-        () => run(samples, opts),
-        () => run(samples, opts),
+        () => guarded(samples, opts),
+        () => guarded(samples, opts),
       );
       queue = next.catch(() => undefined);
       return next;
@@ -132,9 +339,19 @@ export async function createWhisperStt(options: WhisperSttOptions): Promise<Spee
       if (disposed) return;
       disposed = true;
       await queue;
-      await ctx.release();
+      await release();
     },
   };
+}
+
+export async function createWhisperStt(options: WhisperSttOptions): Promise<SpeechToText> {
+  const backend = options.backend ?? 'auto';
+  if (backend !== 'fugood') {
+    const smart = loadSmartWhisper();
+    if ('binding' in smart) return createSmartWhisperStt(smart.binding, options);
+    if (backend === 'smart-whisper') throw new AppError('UNAVAILABLE', smart.error);
+  }
+  return createFugoodStt(options);
 }
 
 /** Lower-case words without punctuation, for word error rate. */

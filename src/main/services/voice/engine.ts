@@ -7,7 +7,7 @@
 import os from 'node:os';
 import { AppError } from '../../../shared/ipc/result';
 import { createEmbedder, type Embedder, type EmbeddingRuntimeParams } from '../inference/embedder';
-import { createWhisperStt, type SpeechToText, type Transcription } from '../inference/stt';
+import { createWhisperStt, defaultSttThreads, type SpeechToText, type Transcription } from '../inference/stt';
 import { createPiperTts, type SpeechAudio, type TextToSpeech as PiperVoice } from '../inference/tts';
 import { createVad, type Vad, type VadStream } from '../inference/vad';
 import { FRAME_SAMPLES } from './endpointer';
@@ -18,7 +18,7 @@ export interface EngineModels {
   embedding?: { onnxPath: string; tokenizerPath: string; params: EmbeddingRuntimeParams };
   /** A Piper voice for local speech (loaded on first use). */
   piper?: { onnxPath: string; configPath: string };
-  /** CPU threads for whisper (default: every core). */
+  /** CPU threads for whisper (default: defaultSttThreads, one fewer than the cores, at most 4). */
   threads?: number;
   language?: string;
 }
@@ -26,6 +26,8 @@ export interface EngineModels {
 export interface SttRequest {
   language?: string;
   prompt?: string;
+  /** One short utterance: encoder context sized to the audio (see TranscribeOptions.fitContext). */
+  fitContext?: boolean;
 }
 
 export interface VoiceEngine {
@@ -42,7 +44,7 @@ export interface VoiceEngine {
 }
 
 export async function createLocalEngine(models: EngineModels): Promise<VoiceEngine> {
-  const threads = models.threads ?? Math.max(1, os.availableParallelism());
+  const threads = models.threads ?? defaultSttThreads();
   const vad: Vad = await createVad({ onnxPath: models.vadPath, threads: 1 });
   let stt: SpeechToText | undefined;
   let embedder: Embedder | undefined;
@@ -84,6 +86,7 @@ export async function createLocalEngine(models: EngineModels): Promise<VoiceEngi
       return stt!.transcribe(samples, {
         ...(request.language ? { language: request.language } : {}),
         ...(request.prompt ? { prompt: request.prompt } : {}),
+        ...(request.fitContext ? { fitContext: true } : {}),
       });
     },
     async embed(texts) {
@@ -92,7 +95,10 @@ export async function createLocalEngine(models: EngineModels): Promise<VoiceEngi
     },
     async synthesize(text, lengthScale) {
       if (!models.piper) throw new AppError('UNAVAILABLE', 'No Piper voice is installed.');
-      piper ??= createPiperTts({ ...models.piper, threads });
+      piper ??= createPiperTts({
+        ...models.piper,
+        threads: models.threads ?? Math.max(1, os.availableParallelism()),
+      });
       piper.catch(() => (piper = undefined));
       return (await piper).synthesize(text, lengthScale !== undefined ? { lengthScale } : {});
     },

@@ -107,6 +107,25 @@ export class IntentRecognizer {
     return this.intents.get(id)?.def;
   }
 
+  /**
+   * Whisper's initial prompt for a spoken command: what each registered intent does (its description)
+   * and the app's screens. Decoding a short utterance on its own, whisper has no context to tell
+   * "briefing" from "breathing"; text with the app's words biases it towards them. Plugins' intents
+   * take part too. Descriptions, not example utterances, so no phrasing is favoured.
+   */
+  decoderPrompt(maxChars = 360): string {
+    const parts = [...this.intents.values()].flatMap((r) =>
+      r.def.description ? [`${r.def.description.replace(/\s*\([^)]*\)/g, '')}.`] : [],
+    );
+    parts.push(`Screens: ${VIEWS.join(', ')}.`);
+    let out = '';
+    for (const p of parts) {
+      if (out.length + p.length + 1 > maxChars) break;
+      out = out ? `${out} ${p}` : p;
+    }
+    return out;
+  }
+
   /** Embeds the examples of every intent not embedded yet (once; later calls are free). */
   async prepare(): Promise<void> {
     if (!this.embed) return;

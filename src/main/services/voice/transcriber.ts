@@ -1,9 +1,9 @@
 /**
  * Transcription of utterances and files on top of a VoiceEngine.
  *
- * whisper.cpp pads every call to a 30 s window (@fugood/whisper.node 1.1.3 does not expose
- * whisper's `audio_ctx`, which would shorten it), so one call costs about the same for 2 s as for
- * 28 s of audio. Speech is therefore packed: the VAD cuts speech out of the audio, the pieces are laid
+ * whisper.cpp pads every call to a 30 s window unless its `audio_ctx` is cut to the audio (only the
+ * smart-whisper binding can, and only without timestamps), so a call with timestamps costs about the
+ * same for 2 s as for 28 s of audio. Speech is therefore packed: the VAD cuts speech out of the audio, the pieces are laid
  * into windows of up to `maxWindowSec` with a short silence between them, each window is transcribed
  * once, and each segment whisper returns is mapped back to the piece (and time in the original
  * audio) it overlaps most. Silence and noise are never sent to whisper at all.
@@ -91,7 +91,10 @@ export async function transcribePieces(
   const out: PieceText[] = pieces.map(() => ({ text: '', segments: [] }));
   const windows = packWindows(pieces);
   for (const [wi, w] of windows.entries()) {
-    const r = await engine.transcribe(w.samples, request);
+    // A window of one piece (a command, a short file) needs no timestamps to tell pieces apart, so
+    // its encoder context can be cut to the audio's length (much faster than whisper's 30 s).
+    const single = w.spans.length === 1;
+    const r = await engine.transcribe(w.samples, single ? { ...request, fitContext: true } : request);
     const texts = assignSegments(w, r, pieces.length);
     texts.forEach((t, i) => {
       if (!t.text) return;

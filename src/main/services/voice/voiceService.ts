@@ -8,6 +8,9 @@
  * The capture is a child process; VAD, whisper and the embedder run in the voice worker (VoiceEngine),
  * so nothing here blocks the main thread beyond copying buffers.
  */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { AppError, isAppError } from '../../../shared/ipc/result';
 import type { Disposable } from '../../../shared/lifecycle';
 import type { Settings } from '../../../shared/types/settings';
@@ -31,6 +34,9 @@ import { transcribeFile, type FileTranscript } from './transcriber';
 import { TextToSpeech, type SpeakResult } from './tts';
 
 export type VoiceSettings = Settings['voice'];
+
+/** Recordings up to this long sent to transcribeAudio are run as spoken commands. */
+const COMMAND_MAX_SEC = 30;
 
 export interface VoiceEvents {
   emit(event: 'voice.state', payload: VoiceState): void;
@@ -297,7 +303,8 @@ export class VoiceService implements Disposable {
     const engine = await this.engine();
     const s = this.o.settings();
     const t0 = performance.now();
-    const r = await engine.transcribe(samples, { language: s.language });
+    // One utterance: the encoder context is cut to its length (see TranscribeOptions.fitContext).
+    const r = await engine.transcribe(samples, { language: s.language, fitContext: true });
     const sttMs = performance.now() - t0;
     const transcript = r.text.trim();
     if (!transcript || /^\[[^\]]*\]$|^\([^)]*\)$/.test(transcript)) {
@@ -447,6 +454,53 @@ export class VoiceService implements Disposable {
       ...(onProgress ? { onProgress } : {}),
     });
     return { ...r, elapsedMs: round(performance.now() - t0) };
+  }
+
+  /**
+   * Audio sent as bytes (a browser has no file paths, the Voice screen's "Try a recording"): written
+   * to a private temporary file and transcribed; up to 30 s it is handled as a spoken command.
+   */
+  async transcribeAudio(
+    name: string,
+    base64: string,
+  ): Promise<FileTranscript & { elapsedMs: number; intent: IntentResultData | null }> {
+    const bytes = Buffer.from(base64, 'base64');
+    if (!bytes.length) throw new AppError('INVALID_INPUT', 'The audio file is empty.');
+    const ext = (/\.[a-z0-9]{1,5}$/i.exec(name)?.[0] ?? '.wav').toLowerCase();
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'nook-voice-'));
+    const file = path.join(dir, `audio${ext}`);
+    // Errors name the file the user sent, not the temporary copy.
+    const named = (e: unknown): unknown =>
+      isAppError(e) ? new AppError(e.code, e.message.split(file).join(name)) : e;
+    try {
+      await fs.writeFile(file, bytes, { mode: 0o600 });
+      const info = await probeAudio(file).catch((e: unknown) => {
+        throw named(e);
+      });
+      // A short recording is a spoken command: it goes through the voice loop like the microphone's
+      // (states, action, history); a long one is only transcribed.
+      const command = info.durationSec <= COMMAND_MAX_SEC && !this.listening;
+      if (command) this.setState('transcribing', { transcript: '', intent: null, error: null });
+      let r: FileTranscript & { elapsedMs: number };
+      try {
+        r = await this.transcribe(file);
+      } catch (e) {
+        if (command) this.setState('idle', { transcript: '' });
+        throw named(e);
+      }
+      const text = r.text.trim();
+      if (!text) {
+        if (command) this.setState('idle', { transcript: '' });
+        return { ...r, intent: null };
+      }
+      if (command) {
+        const turn = await this.understand(text, 'file', { stt: r.elapsedMs });
+        return { ...r, intent: turn.intent };
+      }
+      return { ...r, intent: (await this.recognizer.recognize(text)) as IntentResultData };
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   }
 
   async speak(text: string, play = this.o.playback === 'system'): Promise<SpeakResult> {

@@ -5,6 +5,7 @@ import type { VoiceInteraction, VoiceState } from '../../../../shared/types/voic
 import { useSettingsStore } from '../../stores/useSettingsStore';
 import { useNavStore, type ViewId } from '../../stores/useNavStore';
 import { useToastStore } from '../../stores/useToastStore';
+import { LevelMeter } from './LevelMeter';
 
 const STATE_LABEL: Record<VoiceState['state'], string> = {
   idle: 'Ready',
@@ -13,6 +14,8 @@ const STATE_LABEL: Record<VoiceState['state'], string> = {
   thinking: 'Thinking…',
   speaking: 'Speaking…',
 };
+
+const ENGINE_NAME = { piper: 'Piper', 'espeak-ng': 'espeak-ng', elevenlabs: 'ElevenLabs' } as const;
 
 /** Where a spoken "open …" goes: the intent's view names onto the app's screens. */
 const VIEW_FOR: Record<string, ViewId> = {
@@ -38,31 +41,6 @@ export function startVoiceActions(): () => void {
   });
 }
 
-function Meter({ level }: { level: number }) {
-  // RMS of speech is about 0.02-0.3: show it on a log scale from -60 dB to 0 dB.
-  const db = level > 0 ? 20 * Math.log10(level) : -60;
-  const pct = Math.max(0, Math.min(100, ((db + 60) / 60) * 100));
-  return (
-    <div
-      role="meter"
-      aria-label="Microphone level"
-      aria-valuemin={-60}
-      aria-valuemax={0}
-      aria-valuenow={Math.round(db)}
-      style={{ height: 8, borderRadius: 4, background: 'var(--border, #ddd)', overflow: 'hidden' }}
-    >
-      <div
-        style={{
-          width: `${pct}%`,
-          height: '100%',
-          background: 'var(--accent, #3b82f6)',
-          transition: 'width 80ms',
-        }}
-      />
-    </div>
-  );
-}
-
 export function VoiceView() {
   const hotkey = useSettingsStore((s) => s.settings?.hotkeys.pushToTalk);
   const push = useToastStore((s) => s.push);
@@ -77,6 +55,13 @@ export function VoiceView() {
   const [mic, setMic] = useState<RouteOutput<'voice.testMicrophone'> | null>(null);
   const [testing, setTesting] = useState(false);
   const [sayText, setSayText] = useState('Hello, I am Nook. How can I help?');
+  const [spoken, setSpoken] = useState('');
+  const [recording, setRecording] = useState<{
+    name: string;
+    result: RouteOutput<'voice.transcribeAudio'> | null;
+    error: string | null;
+    busy: boolean;
+  } | null>(null);
 
   const refresh = useCallback(async () => {
     const r = await invoke('voice.history', { limit: 50 });
@@ -120,11 +105,28 @@ export function VoiceView() {
     // The renderer plays the audio itself, so this works in the browser as well as on the desktop.
     const r = await invoke('voice.speak', { text: sayText, play: false });
     if (!r.ok) return push({ level: 'error', message: r.message });
+    setSpoken(
+      `${ENGINE_NAME[r.value.engine]}: first audio after ${Math.round(r.value.firstAudioMs)} ms, ` +
+        `${Math.round((r.value.audioUrl.length * 3) / 4 / 1024)} KiB of audio`,
+    );
     if (r.value.fallbackReason)
       push({ level: 'info', message: `Using local speech: ${r.value.fallbackReason}` });
     void new Audio(r.value.audioUrl)
       .play()
       .catch(() => push({ level: 'error', message: 'The browser refused to play audio.' }));
+  };
+
+  const tryRecording = async (file: File) => {
+    setRecording({ name: file.name, result: null, error: null, busy: true });
+    const data = await fileToBase64(file);
+    const r = await invoke('voice.transcribeAudio', { name: file.name, data });
+    setRecording({
+      name: file.name,
+      result: r.ok ? r.value : null,
+      error: r.ok ? null : r.message,
+      busy: false,
+    });
+    void refresh();
   };
 
   const busy = state.state !== 'idle';
@@ -149,7 +151,7 @@ export function VoiceView() {
             listening by itself. Press again to stop early, Esc to cancel. (A global hotkey has no key-up
             event, so it toggles.)
           </p>
-          <Meter level={state.state === 'listening' ? level : 0} />
+          <LevelMeter level={state.state === 'listening' ? level : 0} />
           <p aria-live="polite" style={{ minHeight: '1.5em' }}>
             {state.transcript ? <q>{state.transcript}</q> : null}
             {state.intent ? (
@@ -185,7 +187,7 @@ export function VoiceView() {
           <p className="card__hint">
             Records 1.5 seconds from the input device chosen in Settings and shows its level.
           </p>
-          <Meter level={testing ? level : (mic?.rms ?? 0)} />
+          <LevelMeter level={testing ? level : (mic?.rms ?? 0)} />
           {mic ? (
             <p>
               {mic.message} <span className="muted">peak {Math.round(mic.peak * 100)}%</span>
@@ -196,6 +198,52 @@ export function VoiceView() {
               {testing ? 'Recording…' : 'Test microphone'}
             </button>
           </div>
+        </section>
+
+        <section className="card" aria-label="Try a recording">
+          <div className="card__header">
+            <h2 className="card__title">Try a recording</h2>
+          </div>
+          <p className="card__hint">
+            Choose an audio file (WAV, FLAC, MP3, …). Nook transcribes it; a recording of up to 30 seconds is
+            handled like a spoken command.
+          </p>
+          <label className="field">
+            <span className="field__label">Audio file</span>
+            <input
+              type="file"
+              accept="audio/*,.wav,.flac,.mp3,.ogg"
+              disabled={recording?.busy}
+              onChange={(e) => {
+                const f = e.currentTarget.files?.[0];
+                if (f) void tryRecording(f);
+                e.currentTarget.value = '';
+              }}
+            />
+          </label>
+          {recording?.busy ? <p className="muted">Transcribing {recording.name}…</p> : null}
+          {recording?.result ? (
+            <div aria-label="Recording result">
+              <p>
+                {recording.result.noSpeech || !recording.result.text ? (
+                  <span className="muted">No speech in {recording.name}.</span>
+                ) : (
+                  <q data-testid="recording-transcript">{recording.result.text}</q>
+                )}
+              </p>
+              {recording.result.intent ? (
+                <p className="muted" data-testid="recording-intent">
+                  Command: {recording.result.intent.intent} (
+                  {Math.round(recording.result.intent.confidence * 100)}%)
+                </p>
+              ) : null}
+              <p className="muted">
+                {recording.result.durationSec.toFixed(1)} s of audio in{' '}
+                {(recording.result.elapsedMs / 1000).toFixed(1)} s
+              </p>
+            </div>
+          ) : null}
+          {recording?.error ? <p className="field__error">{recording.error}</p> : null}
         </section>
 
         <section className="card" aria-label="Speech test">
@@ -219,6 +267,11 @@ export function VoiceView() {
               Stop
             </button>
           </div>
+          {spoken ? (
+            <p className="muted" data-testid="spoken">
+              {spoken}
+            </p>
+          ) : null}
         </section>
 
         <section className="card" aria-label="Voice history">
@@ -264,4 +317,17 @@ export function VoiceView() {
       </div>
     </div>
   );
+}
+
+/** A file's bytes as base64 (what voice.transcribeAudio takes). */
+function fileToBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => {
+      const url = String(reader.result);
+      resolve(url.slice(url.indexOf(',') + 1));
+    };
+    reader.onerror = () => reject(reader.error ?? new Error('cannot read the file'));
+    reader.readAsDataURL(file);
+  });
 }
