@@ -8,7 +8,9 @@
  *   - desktop-only routes (`app.*`: the system file picker);
  *   - secret routes (`secrets.*`, `providers.save` which carries an API key) and token management
  *     (`apiTokens.*`): a token must not mint or widen tokens;
- *   - `settings.update` / `settings.reset`: they switch the API itself (allowed origins, rate limit).
+ *   - `settings.update` / `settings.reset`: they switch the API itself (allowed origins, rate limit);
+ *   - `knowledge.openOriginal`: on the desktop it opens the file in another application, on screen
+ *     (API clients read originals from `/api/knowledge/original/<id>` where the host serves them).
  */
 import { ROUTES, type RouteName } from '../../shared/ipc/channels';
 import { routes } from '../../shared/ipc/contract';
@@ -19,6 +21,7 @@ const OWNER_ONLY_ROUTES: ReadonlySet<string> = new Set([
   'providers.save',
   'settings.update',
   'settings.reset',
+  'knowledge.openOriginal',
 ]);
 
 /** True for routes only the app's own credentials may call (see above). */
