@@ -30,6 +30,7 @@ import type { KeychainBackend } from '../../src/main/services/secrets/secretStor
 import { EmbeddingParamsSchema } from '../../src/shared/types/models';
 import { manifest, modelsDir } from '../models/modelFiles';
 import { tempDir } from '../services/helpers/tmp';
+import { postDeclaredLength } from './declaredBody';
 
 const memoryKeychain = (): KeychainBackend => {
   const m = new Map<string, string>();
@@ -409,8 +410,14 @@ describe.skipIf(!HAS_EMBEDDER)('OpenAI-compatible /v1 routes over the real core'
     expectOpenAiError(await post('/v1/chat/completions', { model: 'gpt-4o', messages: msgs }), 404, 'model');
 
     // A huge body: 413 before anything is parsed.
-    const huge = await post('/v1/embeddings', { model: embeddingId, input: 'x'.repeat(5 * 1024 * 1024) });
-    expectOpenAiError(huge, 413);
+    const huge = await postDeclaredLength(base, '/v1/embeddings', {
+      length: 5 * 1024 * 1024,
+      start: `{"model":"${embeddingId}","input":"`,
+    });
+    expectOpenAiError(
+      { status: huge.status, json: JSON.parse(huge.body) as { error?: Record<string, unknown> } },
+      413,
+    );
 
     // Transcriptions: not multipart, no file, no model.
     expectOpenAiError(await post('/v1/audio/transcriptions', { model: 'x' }), 400, 'file');

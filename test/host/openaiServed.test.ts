@@ -16,6 +16,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTranscript } from '../../src/main/host/openai';
 import { connectWs, type WsTestClient } from '../contract/wsClient';
+import { postDeclaredLength } from './declaredBody';
 import { fixturesDir, manifest, modelsDir } from '../models/modelFiles';
 import { clearService, HAS_KEYCHAIN, testService } from '../services/helpers/keychain';
 
@@ -223,9 +224,15 @@ describe.skipIf(!HAS_KEYCHAIN || !HAS_EMBEDDER)('the openai client against `nook
       });
       return { status: res.status, json: (await res.json()) as { error: { type: string; code: string } } };
     };
-    const huge = await post({ model: 'nook', input: 'x'.repeat(5 * 1024 * 1024) });
+    // A body over the route's 4 MiB limit is refused on its declared length, before it is sent (the
+    // host answers and may close at once, so a client still uploading would see a broken pipe).
+    const huge = await postDeclaredLength(url, '/v1/embeddings', {
+      length: 5 * 1024 * 1024,
+      headers: { authorization: `Bearer ${installation}` },
+      start: '{"model":"nook","input":"',
+    });
     expect(huge.status).toBe(413);
-    expect(huge.json.error.type).toBe('invalid_request_error');
+    expect((JSON.parse(huge.body) as { error: { type: string } }).error.type).toBe('invalid_request_error');
     // Over the host's default 1 MiB: the route's own limit lets it through to the token check.
     const big = await post({
       model: 'nook',
