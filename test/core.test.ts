@@ -42,6 +42,8 @@ describe.skipIf(!HAS_KEYCHAIN)('createCore with the real keychain', () => {
       vectors: expect.any(String) as string,
       models: expect.any(String) as string,
       sidecar: expect.any(String) as string,
+      // No plugin is installed in a fresh data dir.
+      plugins: 'off',
       keychain: 'ok', // probed by warmUp at start
       settings: 'ok',
       assistant: expect.any(String) as string,
