@@ -139,7 +139,7 @@ describe('built bundle', () => {
         nodeIntegration: false,
         webSecurity: true,
       });
-      expect(res.trayMenu).toEqual(['Open Nook', 'Quick ask', 'separator', 'Quit']);
+      expect(res.trayMenu).toEqual(['Open Nook', 'Today’s briefing', 'Quick ask', 'separator', 'Quit']);
       // electron-store really loaded (it imports electron itself) and holds the settings.
       expect(res.electronStoreListener).toBe(true);
       expect(res.status).toMatchObject({ ok: true, value: { mode: 'desktop', version: '0.1.0-test' } });
