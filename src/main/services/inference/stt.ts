@@ -217,9 +217,22 @@ async function createSmartWhisperStt(
             }
           : {}),
       };
-      const segments = await new Promise<SmartSegment[]>((resolve) =>
-        binding.transcribe(model.handle, pcm, params, resolve, () => undefined),
-      );
+      const decode = (p: Record<string, unknown>): Promise<SmartSegment[]> =>
+        new Promise<SmartSegment[]>((resolve) =>
+          binding.transcribe(model.handle, pcm, p, resolve, () => undefined),
+        );
+      let segments = await decode(params);
+      // Far more words than the audio can hold (people say 2-4 words a second) is whisper
+      // hallucinating, which a prompt can set off on short audio: decode again without it.
+      const words = segments
+        .map((s) => s.text)
+        .join(' ')
+        .split(/\s+/)
+        .filter(Boolean).length;
+      if (opts.fitContext && opts.prompt && words > 4 + 5 * (raw.length / STT_SAMPLE_RATE)) {
+        const { initial_prompt: _, ...plain } = params;
+        segments = await decode(plain);
+      }
       const texts = segments.map((s) => ({ text: s.text.trim(), start: s.from / 1000, end: s.to / 1000 }));
       const joined = segments
         .map((s) => s.text)

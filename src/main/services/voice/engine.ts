@@ -31,6 +31,8 @@ export interface SttRequest {
 }
 
 export interface VoiceEngine {
+  /** Which whisper binding runs speech to text, where known ('smart-whisper', '@fugood/whisper.node'). */
+  readonly sttBackend?: string;
   /** Opens a VAD stream (model state kept between pushes); returns its handle. */
   vadOpen(): Promise<number>;
   /** Speech probability of each 512-sample frame (`samples.length` must be a multiple of 512). */
@@ -65,6 +67,7 @@ export async function createLocalEngine(models: EngineModels): Promise<VoiceEngi
   const streams = new Map<number, VadStream>();
   let next = 1;
   return {
+    sttBackend: stt.backend,
     async vadOpen() {
       const id = next++;
       streams.set(id, vad.createStream());

@@ -144,8 +144,26 @@ export class IntentRecognizer {
     await this.preparing;
   }
 
+  /** The words that make commands: the screens and the (longer) words of every intent's description. */
+  private vocabulary(): Map<string, string> {
+    const words = new Set<string>(VIEWS);
+    for (const { def } of this.intents.values())
+      for (const w of normalizeUtterance(def.description ?? '').split(/[^a-z]+/))
+        if (w.length >= 5) words.add(w);
+    const byKey = new Map<string, string>();
+    for (const w of words) {
+      const k = soundKey(w);
+      // Two command words that sound alike: neither is snapped to.
+      byKey.set(k, byKey.has(k) && byKey.get(k) !== w ? '' : w);
+    }
+    return byKey;
+  }
+
   async recognize(utterance: string, now = new Date()): Promise<IntentResult> {
-    const text = normalizeUtterance(utterance);
+    return this.recognizeText(normalizeUtterance(utterance), now, true);
+  }
+
+  private async recognizeText(text: string, now: Date, snap: boolean): Promise<IntentResult> {
     const entitiesOf = (id: string): Entities => {
       const def = this.intents.get(id)?.def;
       try {
@@ -166,6 +184,19 @@ export class IntentRecognizer {
           text,
           matched: String(hit),
         };
+    }
+    // Speech recognition confuses words that sound alike ("briefing" -> "breathing"): a word that
+    // sounds like a command word (same sound key) is read as that word, and the patterns tried again.
+    if (snap) {
+      const vocab = this.vocabulary();
+      const snapped = text
+        .split(' ')
+        .map((w) => (w.length < 5 ? w : vocab.get(soundKey(w)) || w))
+        .join(' ');
+      if (snapped !== text) {
+        const r = await this.recognizeText(snapped, now, false);
+        if (r.method === 'pattern') return { ...r, confidence: 0.9 };
+      }
     }
     if (this.embed) {
       await this.prepare();
@@ -217,6 +248,23 @@ export class IntentRecognizer {
       text,
     };
   }
+}
+
+/**
+ * A rough sound key for one English word: consonants only (after the first letter), with the
+ * letters that sound alike merged ("th"/"ph"/"v" -> f, "c"/"ck"/"q" -> k, "z" -> s) and doubles
+ * collapsed: "breathing" and "briefing" are both "brfng".
+ */
+export function soundKey(word: string): string {
+  const w = word
+    .toLowerCase()
+    .replace(/[^a-z]/g, '')
+    .replace(/th|ph|v/g, 'f')
+    .replace(/ck|c|q/g, 'k')
+    .replace(/z/g, 's');
+  if (!w) return '';
+  const rest = w.slice(1).replace(/[aeiouyhw]/g, '');
+  return (w[0] + rest).replace(/(.)\1+/g, '$1');
 }
 
 function round(x: number): number {
@@ -319,6 +367,8 @@ export const BUILTIN_INTENTS: IntentDefinition[] = [
     description: 'Stop speaking or reading aloud',
     patterns: [
       /^(ok(ay)? )?(please )?(stop|stop it|stop talking|stop speaking|stop reading|be quiet|quiet|shut up|silence|enough|hush|that's enough|cancel that|never mind|nevermind)( please| now| thanks| thank you)?$/,
+      // Nook's only "stop" is its voice: whatever follows a leading "stop" (often misheard) is moot.
+      /^(ok(ay)? )?(please )?stop\b/,
     ],
     examples: [
       'stop talking',
@@ -335,6 +385,8 @@ export const BUILTIN_INTENTS: IntentDefinition[] = [
     description: 'Add a reminder (with a date and time)',
     patterns: [
       /^(please )?(remind me|set (a|an) reminder|add (a|an) reminder|create (a|an) reminder|new reminder)\b/,
+      // Any verb before "a reminder" (set, add, make, schedule, ... or a mishearing of one).
+      /^(please )?(\w+ )?(a|an|new) reminder\b/,
       /^(don't|do not) let me forget\b/,
     ],
     examples: [

@@ -303,8 +303,13 @@ export class VoiceService implements Disposable {
     const engine = await this.engine();
     const s = this.o.settings();
     const t0 = performance.now();
-    // One utterance: the encoder context is cut to its length (see TranscribeOptions.fitContext).
-    const r = await engine.transcribe(samples, { language: s.language, fitContext: true });
+    // One utterance: the encoder context cut to its length (TranscribeOptions.fitContext), and the
+    // commands' vocabulary as whisper's prompt (IntentRecognizer.decoderPrompt).
+    const r = await engine.transcribe(samples, {
+      language: s.language,
+      fitContext: true,
+      prompt: this.recognizer.decoderPrompt(),
+    });
     const sttMs = performance.now() - t0;
     const transcript = r.text.trim();
     if (!transcript || /^\[[^\]]*\]$|^\([^)]*\)$/.test(transcript)) {

@@ -1,0 +1,100 @@
+/**
+ * The short-command tuning around whisper, without models: encoder context sizing, padding, the
+ * repeated-sentence filter, thread choice, the decoder prompt, and the recogniser's sound-alike
+ * second pass and tolerant patterns.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  audioContextFor,
+  defaultSttThreads,
+  dropRepeats,
+  padForWhisper,
+  STT_SAMPLE_RATE,
+} from '../../../src/main/services/inference/stt';
+import { BUILTIN_INTENTS, IntentRecognizer, soundKey } from '../../../src/main/services/voice/intents';
+
+const SR = STT_SAMPLE_RATE;
+
+function recognizer(): IntentRecognizer {
+  const r = new IntentRecognizer(null);
+  for (const d of BUILTIN_INTENTS) r.register(d);
+  return r;
+}
+
+describe('whisper settings for a short command', () => {
+  it('sizes the encoder context to the audio (50 per second) plus margin, between 3 s and 30 s', () => {
+    expect(audioContextFor(4 * SR)).toBe(Math.ceil(4.5 * 50));
+    expect(audioContextFor(0.2 * SR)).toBe(150);
+    expect(audioContextFor(10 * SR)).toBe(525);
+    expect(audioContextFor(40 * SR)).toBe(1500);
+  });
+
+  it('pads short audio to 1.5 s and adds a silent tail, leaving the samples as they were', () => {
+    const a = new Float32Array(0.5 * SR).fill(0.25);
+    const p = padForWhisper(a, 0.5);
+    expect(p.length).toBe(1.5 * SR);
+    expect(p.subarray(0, a.length).every((x) => x === 0.25)).toBe(true);
+    expect(p.subarray(a.length).every((x) => x === 0)).toBe(true);
+    expect(padForWhisper(new Float32Array(3 * SR), 0.5).length).toBe(3.5 * SR);
+    const long = new Float32Array(3 * SR);
+    expect(padForWhisper(long, 0)).toBe(long);
+  });
+
+  it('drops a sentence that repeats the one before it, and only that', () => {
+    expect(dropRepeats('Open the library. Open the library. open the library')).toBe('Open the library.');
+    expect(dropRepeats('Stop. Go on. Stop.')).toBe('Stop. Go on. Stop.');
+    expect(dropRepeats('What is the capital of Canada?')).toBe('What is the capital of Canada?');
+    expect(dropRepeats('')).toBe('');
+  });
+
+  it('leaves a core to the app on small machines and uses at most 4 threads', () => {
+    expect(defaultSttThreads(1)).toBe(1);
+    expect(defaultSttThreads(2)).toBe(1);
+    expect(defaultSttThreads(4)).toBe(3);
+    expect(defaultSttThreads(16)).toBe(4);
+  });
+
+  it('the decoder prompt is the intents descriptions and the screens, bounded; plugin intents join', () => {
+    const r = recognizer();
+    const p = r.decoderPrompt();
+    expect(p).toContain('Read the daily briefing aloud.');
+    expect(p).toContain('Screens: home, library');
+    expect(p).not.toContain('(');
+    expect(p.length).toBeLessThanOrEqual(360);
+    r.register({ id: 'plugin.weather', description: 'Tell the weather forecast', examples: ['weather'] });
+    expect(r.decoderPrompt(1000)).toContain('Tell the weather forecast.');
+  });
+});
+
+describe('recogniser tolerance', () => {
+  it('sound keys merge letters that sound alike', () => {
+    expect(soundKey('breathing')).toBe(soundKey('briefing'));
+    expect(soundKey('reading')).not.toBe(soundKey('briefing'));
+    expect(soundKey('Settings')).toBe('stngs');
+  });
+
+  it('a word that sounds like a command word is read as it when no pattern matched as heard', async () => {
+    const r = recognizer();
+    const a = await r.recognize("What's on my breathing?");
+    expect(a).toMatchObject({ intent: 'read_briefing', method: 'pattern', confidence: 0.9 });
+    // A pattern that matches the words as heard wins: a real question about breathing stays one.
+    expect((await r.recognize('Why is my breathing so fast?')).intent).toBe('ask_question');
+    // Nothing sounds like a command word: no pattern, and no embedder here, so the fallback.
+    expect(await r.recognize('The weather is lovely')).toMatchObject({
+      intent: 'ask_question',
+      method: 'fallback',
+    });
+  });
+
+  it('"stop ..." and "<verb> a reminder ..." are commands whatever follows or precedes', async () => {
+    const r = recognizer();
+    expect((await r.recognize('OK, stop the owl.')).intent).toBe('stop_speaking');
+    expect((await r.recognize('Stop reading please')).intent).toBe('stop_speaking');
+    const rem = await r.recognize('Make a reminder to call mom on Sunday at 5 pm');
+    expect(rem.intent).toBe('add_reminder');
+    expect(rem.entities.hasTime).toBe(true);
+    expect((await r.recognize('Search my notes for the reminder about taxes')).intent).toBe(
+      'search_knowledge',
+    );
+  });
+});
