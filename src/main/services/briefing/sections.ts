@@ -259,6 +259,12 @@ export function extractiveSummary(texts: readonly string[], maxSentences = 1): s
     .join(' ');
 }
 
+function firstSentence(text: string): string {
+  const s = text.replace(/\s+/g, ' ').trim();
+  const end = s.search(/[.!?](\s|$)/);
+  return (end > 0 ? s.slice(0, end) : s).slice(0, 160);
+}
+
 export async function updatesSection(
   ctx: SectionContext,
   summarise?: Summariser,
@@ -329,8 +335,12 @@ export async function updatesSection(
       score: group.length,
       sources,
     });
+    // Titles and each document's opening sentence: short, so a local model reads it in seconds.
     digest.push(
-      `Folder ${folderLabel(folder)} (${counts}):\n${texts.map((t) => `- ${t.slice(0, 400)}`).join('\n')}`,
+      `${folderLabel(folder)}, ${counts}: ${sources
+        .slice(0, 5)
+        .map((src, n) => `${src.title}${texts[n] ? ` (${firstSentence(texts[n])})` : ''}`)
+        .join('; ')}.`,
     );
   }
   const others = ordered.length - shown.length;
@@ -342,7 +352,7 @@ export async function updatesSection(
     const r = await summarise({
       instruction:
         'Summarise in two or three sentences what changed in these documents since the last briefing. Mention the most important topics; do not invent anything.',
-      text: digest.join('\n\n').slice(0, 6000),
+      text: digest.join('\n'),
       ...(signal ? { signal } : {}),
     }).catch(() => null);
     if (r?.text.trim()) {
