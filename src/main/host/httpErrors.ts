@@ -82,3 +82,14 @@ export function sendHostError(
     .type('application/json')
     .send(JSON.stringify(errorPayload(errorShapeOf(req), status, code, message)));
 }
+
+/**
+ * Sends the contract's error data (`{ ok: false, code, message }`) with the code's HTTP status, for
+ * the host's own `/api` routes outside the contract (uploads, originals).
+ */
+export function sendErrorData(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
+  return reply
+    .code(HTTP_STATUS[code] ?? 500)
+    .type('application/json')
+    .send(JSON.stringify(errorPayload('nook', HTTP_STATUS[code] ?? 500, code, message)));
+}

@@ -17,12 +17,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import fastifyMultipart from '@fastify/multipart';
-import type { ErrorCode, Result } from '../../shared/ipc/result';
+import type { Result } from '../../shared/ipc/result';
 import type { RouteOutput } from '../../shared/ipc/contract';
 import { PLUGIN_UPLOAD_PATH, type PluginUploadResult } from '../../shared/types/pluginUpload';
 import type { Dispatcher } from '../rpc/dispatcher';
+import { sendErrorData } from './httpErrors';
 
 export interface PluginUploadOptions {
   dispatcher: Dispatcher;
@@ -33,22 +34,6 @@ export interface PluginUploadOptions {
   /** How long an uploaded package waits for its install (default 1 hour). */
   keepMs?: number;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
-}
-
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
-  INVALID_INPUT: 400,
-  NOT_FOUND: 404,
-  PAYLOAD_TOO_LARGE: 413,
-  UNAVAILABLE: 503,
-  CONFLICT: 409,
-  FORBIDDEN: 403,
-};
-
-function sendError(reply: FastifyReply, code: ErrorCode, message: string) {
-  return reply
-    .code(HTTP_STATUS[code] ?? 500)
-    .type('application/json')
-    .send(JSON.stringify({ ok: false, code, message }));
 }
 
 export async function registerPluginUpload(app: FastifyInstance, o: PluginUploadOptions): Promise<void> {
@@ -78,18 +63,18 @@ export async function registerPluginUpload(app: FastifyInstance, o: PluginUpload
   app.post(PLUGIN_UPLOAD_PATH, async (req, reply) => {
     reply.header('Cache-Control', 'no-store');
     if (!req.isMultipart())
-      return sendError(reply, 'INVALID_INPUT', 'Send the plugin package as multipart/form-data');
+      return sendErrorData(reply, 'INVALID_INPUT', 'Send the plugin package as multipart/form-data');
     await sweep();
     const target = path.join(dir, `${randomBytes(12).toString('hex')}.zip`);
     const temp = `${target}.uploading`;
     let name = '';
     try {
       const part = await req.file({ limits: { fileSize: maxBytes, files: 1, fields: 0, parts: 1 } });
-      if (!part) return sendError(reply, 'INVALID_INPUT', 'No plugin package in the upload');
+      if (!part) return sendErrorData(reply, 'INVALID_INPUT', 'No plugin package in the upload');
       name = part.filename || 'package';
       if (!/\.zip$/i.test(name)) {
         part.file.resume();
-        return sendError(
+        return sendErrorData(
           reply,
           'INVALID_INPUT',
           `${name} is not a plugin package: drop the .zip the plugin build writes (a folder can be installed by its path)`,
@@ -98,7 +83,7 @@ export async function registerPluginUpload(app: FastifyInstance, o: PluginUpload
       await pipeline(part.file, fs.createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
       if (part.file.truncated) {
         await fs.promises.rm(temp, { force: true });
-        return sendError(
+        return sendErrorData(
           reply,
           'PAYLOAD_TOO_LARGE',
           `${name} is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB, the most a plugin package may be`,
@@ -108,7 +93,7 @@ export async function registerPluginUpload(app: FastifyInstance, o: PluginUpload
     } catch (e) {
       await fs.promises.rm(temp, { force: true }).catch(() => undefined);
       o.log?.warn({ err: (e as Error).message }, 'plugin upload failed');
-      return sendError(reply, 'INVALID_INPUT', 'The upload was interrupted or malformed');
+      return sendErrorData(reply, 'INVALID_INPUT', 'The upload was interrupted or malformed');
     }
 
     const inspected = (await o.dispatcher.dispatch(
@@ -118,7 +103,7 @@ export async function registerPluginUpload(app: FastifyInstance, o: PluginUpload
     )) as Result<RouteOutput<'plugins.inspect'>>;
     if (!inspected.ok) {
       await fs.promises.rm(target, { force: true }).catch(() => undefined);
-      return sendError(reply, inspected.code, inspected.message);
+      return sendErrorData(reply, inspected.code, inspected.message);
     }
     o.log?.info({ plugin: inspected.value.manifest.id }, 'plugin package uploaded for approval');
     const value: PluginUploadResult = { path: target, inspect: inspected.value };

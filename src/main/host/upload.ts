@@ -13,9 +13,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import fastifyMultipart from '@fastify/multipart';
-import type { ErrorCode, Result } from '../../shared/ipc/result';
+import type { Result } from '../../shared/ipc/result';
 import type { RouteOutput } from '../../shared/ipc/contract';
 import {
   ORIGINAL_PATH_PREFIX,
@@ -24,6 +24,7 @@ import {
   type UploadResult,
 } from '../../shared/types/upload';
 import type { Dispatcher } from '../rpc/dispatcher';
+import { sendErrorData } from './httpErrors';
 
 export interface UploadOptions {
   dispatcher: Dispatcher;
@@ -41,15 +42,6 @@ export interface UploadOptions {
   maxTotalBytes?: number;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
-
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
-  INVALID_INPUT: 400,
-  NOT_FOUND: 404,
-  PAYLOAD_TOO_LARGE: 413,
-  UNAVAILABLE: 503,
-  CONFLICT: 409,
-  FORBIDDEN: 403,
-};
 
 /** A name a browser sent (possibly a folder-relative path) as safe path segments, or null. */
 export function safeRelativePath(raw: string): string[] | null {
@@ -72,13 +64,6 @@ function size(bytes: number): string {
   return bytes >= 1024 ** 2 ? `${Math.round(bytes / 1024 ** 2)} MiB` : `${Math.round(bytes / 1024)} KiB`;
 }
 
-function sendError(reply: FastifyReply, code: ErrorCode, message: string) {
-  return reply
-    .code(HTTP_STATUS[code] ?? 500)
-    .type('application/json')
-    .send(JSON.stringify({ ok: false, code, message }));
-}
-
 export async function registerUploads(app: FastifyInstance, o: UploadOptions): Promise<void> {
   const maxFileBytes = o.maxFileBytes ?? 256 * 1024 * 1024;
   const maxFiles = o.maxFiles ?? 1000;
@@ -94,7 +79,8 @@ export async function registerUploads(app: FastifyInstance, o: UploadOptions): P
 
   app.post(UPLOAD_PATH, async (req, reply) => {
     reply.header('Cache-Control', 'no-store');
-    if (!req.isMultipart()) return sendError(reply, 'INVALID_INPUT', 'Send the files as multipart/form-data');
+    if (!req.isMultipart())
+      return sendErrorData(reply, 'INVALID_INPUT', 'Send the files as multipart/form-data');
     // Loaded on first use: the host listens before the knowledge code (and zod) is loaded.
     const { extensionFormat } = await import('../services/knowledge/parsers/sniff');
     const rejected: UploadRejection[] = [];
@@ -144,7 +130,7 @@ export async function registerUploads(app: FastifyInstance, o: UploadOptions): P
         } catch (e) {
           if ((e as Error).message === 'TOTAL_LIMIT') {
             await cleanup();
-            return sendError(
+            return sendErrorData(
               reply,
               'PAYLOAD_TOO_LARGE',
               `An upload may hold at most ${size(maxTotalBytes)}; drop fewer files at once`,
@@ -170,8 +156,8 @@ export async function registerUploads(app: FastifyInstance, o: UploadOptions): P
       const tooMany = (e as { code?: string }).code === 'FST_FILES_LIMIT';
       o.log?.warn({ err: (e as Error).message }, 'upload failed');
       return tooMany
-        ? sendError(reply, 'PAYLOAD_TOO_LARGE', `An upload may hold at most ${maxFiles} files`)
-        : sendError(reply, 'INVALID_INPUT', 'The upload was interrupted or malformed');
+        ? sendErrorData(reply, 'PAYLOAD_TOO_LARGE', `An upload may hold at most ${maxFiles} files`)
+        : sendErrorData(reply, 'INVALID_INPUT', 'The upload was interrupted or malformed');
     }
 
     if (stored.length === 0) {
@@ -192,7 +178,7 @@ export async function registerUploads(app: FastifyInstance, o: UploadOptions): P
       { paths: stored },
       { transport: 'http' },
     )) as Result<RouteOutput<'knowledge.import'>>;
-    if (!result.ok) return sendError(reply, result.code, result.message);
+    if (!result.ok) return sendErrorData(reply, result.code, result.message);
     o.log?.info(
       { batchId: result.value.batchId, stored: stored.length, rejected: rejected.length },
       'upload queued for import',
@@ -204,15 +190,16 @@ export async function registerUploads(app: FastifyInstance, o: UploadOptions): P
   app.get(`${ORIGINAL_PATH_PREFIX}:id`, async (req, reply) => {
     reply.header('Cache-Control', 'no-store');
     const id = Number((req.params as { id: string }).id);
-    if (!Number.isSafeInteger(id) || id <= 0) return sendError(reply, 'INVALID_INPUT', 'Not a document id');
+    if (!Number.isSafeInteger(id) || id <= 0)
+      return sendErrorData(reply, 'INVALID_INPUT', 'Not a document id');
     const doc = (await o.dispatcher.dispatch('knowledge.document', { id }, { transport: 'http' })) as Result<
       RouteOutput<'knowledge.document'>
     >;
-    if (!doc.ok) return sendError(reply, doc.code, doc.message);
+    if (!doc.ok) return sendErrorData(reply, doc.code, doc.message);
     const file = doc.value.path;
     const st = await fs.promises.stat(file).catch(() => undefined);
     if (!st?.isFile())
-      return sendError(
+      return sendErrorData(
         reply,
         'NOT_FOUND',
         `The original file is no longer at ${file}; it was moved or deleted`,
