@@ -1093,15 +1093,7 @@ export class KnowledgeService implements Disposable {
 
     // Drop vector hits whose chunk is gone or whose document is deleted (a derived index may lag).
     if (vector.length > 0) {
-      const live = new Set(
-        this.db
-          .prepare(
-            `SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id
-             WHERE c.id IN (SELECT value FROM json_each(?)) AND d.deleted_at IS NULL`,
-          )
-          .pluck()
-          .all(JSON.stringify(vector.map((h) => h.id))) as number[],
-      );
+      const live = this.liveChunkIds(vector.map((h) => h.id));
       vector = vector.filter((h) => live.has(h.id));
     }
 
@@ -1196,6 +1188,19 @@ export class KnowledgeService implements Disposable {
     return queryCoverage(hitTerms, idf);
   }
 
+  /** Which of these chunk ids still exist in a document that is not in the trash. */
+  private liveChunkIds(ids: number[]): Set<number> {
+    return new Set(
+      this.db
+        .prepare(
+          `SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id
+           WHERE c.id IN (SELECT value FROM json_each(?)) AND d.deleted_at IS NULL`,
+        )
+        .pluck()
+        .all(JSON.stringify(ids)) as number[],
+    );
+  }
+
   private keywordLeg(
     fts: string,
     filters: SearchFilters | undefined,
@@ -1211,15 +1216,7 @@ export class KnowledgeService implements Disposable {
           'SELECT rowid AS id, bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?',
         )
         .all(fts, over) as Array<{ id: number; score: number }>;
-      const live = new Set(
-        this.db
-          .prepare(
-            `SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id
-             WHERE c.id IN (SELECT value FROM json_each(?)) AND d.deleted_at IS NULL`,
-          )
-          .pluck()
-          .all(JSON.stringify(ranked.map((r) => r.id))) as number[],
-      );
+      const live = this.liveChunkIds(ranked.map((r) => r.id));
       const kept = ranked.filter((r) => live.has(r.id));
       if (kept.length >= k || ranked.length < over) return kept.slice(0, k);
     }
