@@ -214,6 +214,9 @@ async function createSmartWhisperStt(
               single_segment: true,
               no_timestamps: true,
               max_tokens: 96,
+              // whisper.cpp's temperature fallback stays on (entropy_thold 2.4): every 3-word command
+              // fails that entropy test and is decoded again at higher temperatures, costing 2-4x the
+              // CPU, but measured it wins 2 of the 62 test commands (90.3% vs 87.1% without).
             }
           : {}),
       };
