@@ -25,16 +25,10 @@ import { performance } from 'node:perf_hooks';
 import { createCore, type Core } from '../src/main/core';
 import { KeytarBackend } from '../src/main/services/secrets/keytarBackend';
 import { median, percentile, round, type BenchResult } from './types';
+import { fixturesDir, modelsDir, root } from './paths';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const serveJs = path.join(root, 'out/main/serve.js');
 const autocannonJs = path.join(root, 'node_modules/autocannon/autocannon.js');
-const modelsDir = process.env.NOOK_MODELS_DIR
-  ? path.resolve(process.env.NOOK_MODELS_DIR)
-  : path.join(root, 'models');
-const fixtures = process.env.NOOK_FIXTURES_DIR
-  ? path.resolve(process.env.NOOK_FIXTURES_DIR)
-  : path.resolve(root, '../shared/fixtures');
 const DOCS = Number(process.env.NOOK_BENCH_API_DOCS ?? 200);
 const SECONDS = Number(process.env.NOOK_BENCH_API_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.NOOK_BENCH_API_CONNECTIONS ?? 8);
@@ -97,7 +91,7 @@ function autocannon(
 }
 
 function writeCorpus(dir: string): number {
-  const file = path.join(fixtures, 'eval/scifact/corpus.jsonl');
+  const file = path.join(fixturesDir, 'eval/scifact/corpus.jsonl');
   const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(0, DOCS);
   fs.mkdirSync(dir, { recursive: true });
   for (const line of lines) {

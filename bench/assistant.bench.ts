@@ -9,7 +9,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { Router } from '../src/main/services/assistant/router';
 import { ExtractiveProvider } from '../src/main/services/assistant/providers/extractiveProvider';
 import { LocalProvider } from '../src/main/services/assistant/providers/localProvider';
@@ -19,11 +18,8 @@ import { collectionFor } from '../src/main/services/knowledge/knowledgeService';
 import { payloadOf, vectorToBlob } from '../src/main/services/knowledge/store';
 import { openKnowledge, testModel } from '../test/services/knowledge/ingestHarness';
 import { median, percentile, round, type BenchResult } from './types';
+import { modelsDir } from './paths';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const modelsDir = process.env.NOOK_MODELS_DIR
-  ? path.resolve(process.env.NOOK_MODELS_DIR)
-  : path.join(root, 'models');
 const GGUF = path.join(modelsDir, 'smollm2-135m-instruct', 'SmolLM2-135M-Instruct.Q4_1.gguf');
 
 /** Streams fixed parts with no I/O: what is left of a request's time is the router's. */

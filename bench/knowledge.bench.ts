@@ -21,7 +21,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import type * as Transformers from '@huggingface/transformers';
 import type * as LanceDb from '@lancedb/lancedb';
 import { Document, HeadingLevel, Packer, Paragraph } from 'docx';
@@ -32,12 +31,9 @@ import { collectionFor } from '../src/main/services/knowledge/knowledgeService';
 import { payloadOf, vectorToBlob } from '../src/main/services/knowledge/store';
 import { openKnowledge, testModel, type Knowledge } from '../test/services/knowledge/ingestHarness';
 import { percentile, round, type BenchResult } from './types';
+import { fixturesDir } from './paths';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const fixtures = process.env.NOOK_FIXTURES_DIR
-  ? path.resolve(process.env.NOOK_FIXTURES_DIR)
-  : path.resolve(root, '../shared/fixtures');
-const scifactDir = path.join(fixtures, 'eval/scifact');
+const scifactDir = path.join(fixturesDir, 'eval/scifact');
 const PARTS = new Set((process.env.NOOK_BENCH_KNOWLEDGE_PARTS ?? 'scifact,mixed,embed,latency').split(','));
 const MODEL = process.env.NOOK_BENCH_EMBED_MODEL ?? 'all-minilm-l6-v2-int8';
 

@@ -12,15 +12,9 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { EmbeddingParamsSchema, ModelManifestSchema, type ModelEntry } from '../src/shared/types/models';
 import { round, type BenchResult } from './types';
+import { fixturesDir, modelsDir, root } from './paths';
 
 const self = fileURLToPath(import.meta.url);
-const root = path.resolve(path.dirname(self), '..');
-const modelsDir = process.env.NOOK_MODELS_DIR
-  ? path.resolve(process.env.NOOK_MODELS_DIR)
-  : path.join(root, 'models');
-const fixtures = process.env.NOOK_FIXTURES_DIR
-  ? path.resolve(process.env.NOOK_FIXTURES_DIR)
-  : path.resolve(root, '../shared/fixtures');
 const THREADS = Number(process.env.NOOK_BENCH_THREADS ?? 2);
 const EMBED_DOCS = Number(process.env.NOOK_BENCH_EMBED_DOCS ?? 256);
 
@@ -45,14 +39,14 @@ async function measure(id: string): Promise<ChildReport> {
   const m = manifest.models.find((x) => x.id === id)!;
   const extra: BenchResult[] = [];
   const { readWav } = await import('../src/main/services/inference/wav');
-  const jfk = readWav(fs.readFileSync(path.join(fixtures, 'audio/jfk.wav')));
+  const jfk = readWav(fs.readFileSync(path.join(fixturesDir, 'audio/jfk.wav')));
   const jfkSeconds = jfk.samples.length / jfk.sampleRate;
 
   if (m.task === 'embedding') {
     const { createEmbedder } = await import('../src/main/services/inference/embedder');
     const params = EmbeddingParamsSchema.parse(m.params);
     const docs = fs
-      .readFileSync(path.join(fixtures, 'eval/scifact/corpus.jsonl'), 'utf8')
+      .readFileSync(path.join(fixturesDir, 'eval/scifact/corpus.jsonl'), 'utf8')
       .split('\n')
       .filter(Boolean)
       .slice(0, EMBED_DOCS)
