@@ -1,9 +1,9 @@
 /** The Diagnostics screen's arithmetic: rates and interval latencies from two metrics snapshots. */
 import { describe, expect, it } from 'vitest';
+import { formatBytes } from '../../src/renderer/src/format';
 import {
   appendPoint,
   derivePoint,
-  formatBytes,
   formatFactor,
   formatMs,
   formatRate,

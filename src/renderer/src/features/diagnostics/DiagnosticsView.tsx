@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { MetricsSnapshot } from '../../../../shared/types/metrics';
-import { formatBytes, formatCount, formatFactor, formatMs, formatRate, type MetricsPoint } from './derive';
+import { formatBytes } from '../../format';
+import { formatCount, formatFactor, formatMs, formatRate, type MetricsPoint } from './derive';
 import { Sparkline } from './Sparkline';
 import { HISTORY_POINTS, POLL_MS, useMetrics } from './useMetrics';
 import './diagnostics.css';

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { DocumentDetail } from '../../../../shared/types/library';
 import { invoke, on } from '../../api';
 import { Icon } from '../../components/Icon';
-import { formatBytes } from '../../stores/useIngestStore';
+import { formatBytes } from '../../format';
 import { Highlight } from '../search/Highlight';
 import { markTerms } from '../search/text';
 import { deleteWithUndo, openOriginal, reindex } from './actions';

@@ -1,6 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { DocumentSummary } from '../../../../shared/types/library';
-import { formatBytes } from '../../stores/useIngestStore';
+import { formatBytes } from '../../format';
 import type { DocSort, DocumentsView, SortOrder } from './useDocuments';
 
 export const ROW_HEIGHT = 38;

@@ -2,13 +2,13 @@ import { useState } from 'react';
 import { Icon } from '../../components/Icon';
 import {
   baseName,
-  formatBytes,
   formatDuration,
   isFinished,
   useIngestStore,
   visibleJobs,
   type JobView,
 } from '../../stores/useIngestStore';
+import { formatBytes } from '../../format';
 import './library.css';
 
 const STAGE_LABEL: Record<string, string> = {

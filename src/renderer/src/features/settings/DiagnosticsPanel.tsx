@@ -3,18 +3,7 @@ import type { Diagnostics } from '../../../../shared/types/system';
 import { invoke } from '../../api';
 import { useToastStore, unwrap } from '../../stores/useToastStore';
 import { useNavStore } from '../../stores/useNavStore';
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
+import { formatBytes } from '../../format';
 
 export function formatUptime(seconds: number): string {
   const s = Math.floor(seconds);
