@@ -22,9 +22,9 @@ import { ERROR_CODES, type ErrorCode } from '../../src/shared/ipc/result';
 import { createCore, type Core } from '../../src/main/core';
 import type { Dispatcher } from '../../src/main/rpc/dispatcher';
 import type { EventBus } from '../../src/main/rpc/eventBus';
-import type { KeychainBackend } from '../../src/main/services/secrets/secretStore';
 import { clearService, keychainAvailable, testService } from '../services/helpers/keychain';
 import { createThrowingDispatcher, LEAKY_MESSAGE } from './testBackend';
+import { memoryKeychain } from '../services/helpers/memoryKeychain';
 
 export interface ContractClient {
   /** Calls a route over the binding; resolves with whatever crossed the boundary. */
@@ -241,25 +241,6 @@ async function call(client: ContractClient, route: string, input: unknown): Prom
   }
 }
 
-/** An in-memory keytar double, used only where no OS keychain answers (the suite says so). */
-class MapKeychain implements KeychainBackend {
-  private readonly store = new Map<string, string>();
-  async getPassword(s: string, a: string) {
-    return this.store.get(`${s}\0${a}`) ?? null;
-  }
-  async setPassword(s: string, a: string, p: string) {
-    this.store.set(`${s}\0${a}`, p);
-  }
-  async deletePassword(s: string, a: string) {
-    return this.store.delete(`${s}\0${a}`);
-  }
-  async findCredentials(s: string) {
-    return [...this.store]
-      .filter(([k]) => k.startsWith(`${s}\0`))
-      .map(([k, password]) => ({ account: k.slice(s.length + 1), password }));
-  }
-}
-
 export function describeContract(name: string, makeClient: MakeClient): void {
   describe(`contract: ${name}`, () => {
     let core: Core;
@@ -279,7 +260,7 @@ export function describeContract(name: string, makeClient: MakeClient): void {
         version: '0.0.0-contract',
         secretStore: { service, defaultTesters: false },
         models: { dir: path.join(dataDir, 'models'), cacheDir: path.join(dataDir, 'cache') },
-        ...(realKeychain ? {} : { keychain: new MapKeychain() }),
+        ...(realKeychain ? {} : { keychain: memoryKeychain() }),
       });
       client = await makeClient({ dispatcher: core.dispatcher, events: core.events });
     });

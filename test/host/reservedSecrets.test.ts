@@ -2,31 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { createDispatcher } from '../../src/main/rpc/dispatcher';
 import { EventBus } from '../../src/main/rpc/eventBus';
 import { createHandlers, type HandlerDeps } from '../../src/main/rpc/handlers';
-import { SecretStore, type KeychainBackend } from '../../src/main/services/secrets/secretStore';
+import { SecretStore } from '../../src/main/services/secrets/secretStore';
 import { HOST_TOKEN_SECRET_ID } from '../../src/main/host/auth';
-
-/** keytar's shape over a map: the SecretStore logic is real, only the OS keychain is replaced. */
-class MapKeychain implements KeychainBackend {
-  readonly store = new Map<string, string>();
-  async getPassword(s: string, a: string) {
-    return this.store.get(`${s}/${a}`) ?? null;
-  }
-  async setPassword(s: string, a: string, p: string) {
-    this.store.set(`${s}/${a}`, p);
-  }
-  async deletePassword(s: string, a: string) {
-    return this.store.delete(`${s}/${a}`);
-  }
-  async findCredentials(s: string) {
-    return [...this.store]
-      .filter(([k]) => k.startsWith(`${s}/`))
-      .map(([k, password]) => ({ account: k.slice(s.length + 1), password }));
-  }
-}
+import { memoryKeychain } from '../services/helpers/memoryKeychain';
 
 describe('reserved secret ids (host.*)', () => {
   it('no route can see, test, overwrite or delete the host token', async () => {
-    const keychain = new MapKeychain();
+    const keychain = memoryKeychain();
     const secrets = new SecretStore(keychain, new EventBus(), {
       service: 'nook-test',
       defaultTesters: false,

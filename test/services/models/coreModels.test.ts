@@ -7,24 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../../src/main/core';
-import type { KeychainBackend } from '../../../src/main/services/secrets/secretStore';
 import type { EventName } from '../../../src/shared/ipc/channels';
 import type { ModelStatus } from '../../../src/shared/types/models';
 import type { SystemStatus } from '../../../src/shared/types/system';
 import { entry, FileServer, randomBytes, SILERO, tmpDir } from './helpers';
-
-const memoryKeychain = (): KeychainBackend => {
-  const m = new Map<string, string>();
-  return {
-    getPassword: async (s, a) => m.get(`${s}/${a}`) ?? null,
-    setPassword: async (s, a, p) => void m.set(`${s}/${a}`, p),
-    deletePassword: async (s, a) => m.delete(`${s}/${a}`),
-    findCredentials: async (s) =>
-      [...m]
-        .filter(([k]) => k.startsWith(`${s}/`))
-        .map(([k, password]) => ({ account: k.slice(s.length + 1), password })),
-  };
-};
+import { memoryKeychain } from '../helpers/memoryKeychain';
 
 const ctx = { transport: 'internal' as const };
 let server: FileServer;
