@@ -4,59 +4,22 @@
  * conversation in the MAIN window (an `app.openView` event with the conversation for an open window,
  * `?conversation=<id>#/ask` for a new one), never a new window of the quick-ask page.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import Conf from 'conf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IPC_EVENT_CHANNEL } from '../../src/shared/ipc/channels';
-import { startApp, type ElectronMain, type NookApp } from '../../src/main/app/main';
-import type { StoreCtor } from '../../src/main/app/electronStoreBackend';
-import type { KeychainBackend } from '../../src/main/services/secrets/secretStore';
-import { createFakeElectron, type FakeElectron } from './fakes/fakeElectron';
+import { type NookApp } from '../../src/main/app/main';
+import { type FakeElectron } from './fakes/fakeElectron';
+import { appPage, rendererDir, shellHarness } from './fakes/shellHarness';
 
-const repoRoot = path.resolve(__dirname, '../..');
-const mainDir = path.join(repoRoot, 'out', 'main');
-const rendererDir = path.join(repoRoot, 'out', 'renderer');
-const appPage = pathToFileURL(path.join(rendererDir, 'index.html')).href;
 const quickFrame = { url: pathToFileURL(path.join(rendererDir, 'quickask.html')).href, parent: null };
 
-function memoryKeychain(): KeychainBackend {
-  const m = new Map<string, string>();
-  return {
-    getPassword: async (s, a) => m.get(`${s}\0${a}`) ?? null,
-    setPassword: async (s, a, p) => void m.set(`${s}\0${a}`, p),
-    deletePassword: async (s, a) => m.delete(`${s}\0${a}`),
-    findCredentials: async () => [],
-  };
-}
-
-const running: Array<{ fake: FakeElectron; nook: NookApp | null; dir: string }> = [];
-
+const shells = shellHarness('nook-continue-');
 async function start(argv: string[] = []) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-continue-'));
-  const fake = createFakeElectron({ userData: dir, appPath: repoRoot });
-  const nook = await startApp(fake.module as unknown as ElectronMain, {
-    mainDir,
-    loadStore: async () => Conf as unknown as StoreCtor,
-    keychain: memoryKeychain(),
-    env: {},
-    platform: 'linux',
-    resourcesPath: '/opt/Nook/resources',
-    argv,
-    homeDir: dir,
-  });
-  running.push({ fake, nook, dir });
+  const { fake, nook } = await shells.start({ argv });
   return { fake, nook: nook! };
 }
-
-afterEach(async () => {
-  for (const { fake, nook, dir } of running.splice(0)) {
-    if (nook && fake.state.exitCode === null) await nook.shutdown();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+afterEach(() => shells.stopAll());
 
 const byTitle = (fake: FakeElectron, title: string) =>
   fake.state.windows.filter((w) => w.options.title === title && !w.destroyed);

@@ -4,68 +4,25 @@
  * window, and `knowledge.openOriginal` hands the document's file to shell.openPath.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import Conf from 'conf';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startApp, type ElectronMain, type NookApp } from '../../src/main/app/main';
-import type { StoreCtor } from '../../src/main/app/electronStoreBackend';
-import type { KeychainBackend } from '../../src/main/services/secrets/secretStore';
-import { createFakeElectron, type FakeElectron } from './fakes/fakeElectron';
+import { appFrame, repoRoot, shellHarness } from './fakes/shellHarness';
 
-const repoRoot = path.resolve(__dirname, '../..');
-const mainDir = path.join(repoRoot, 'out', 'main');
-const appFrame = {
-  url: pathToFileURL(path.join(repoRoot, 'out', 'renderer', 'index.html')).href,
-  parent: null,
-};
 const modelsDir = path.join(repoRoot, 'models');
 const hasModel = fs.existsSync(path.join(modelsDir, 'all-minilm-l6-v2-int8', 'model.onnx'));
 
-function memoryKeychain(): KeychainBackend {
-  const m = new Map<string, string>();
-  return {
-    getPassword: async (s, a) => m.get(`${s}\0${a}`) ?? null,
-    setPassword: async (s, a, p) => void m.set(`${s}\0${a}`, p),
-    deletePassword: async (s, a) => m.delete(`${s}\0${a}`),
-    findCredentials: async () => [],
-  };
-}
-
-const running: Array<{ fake: FakeElectron; nook: NookApp | null; dir: string }> = [];
-
+const shells = shellHarness('nook-desktop-routes-');
 async function start() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-desktop-routes-'));
-  const fake = createFakeElectron({ userData: dir, appPath: repoRoot });
   const saved = process.env.NOOK_MODELS_DIR;
   process.env.NOOK_MODELS_DIR = modelsDir;
   try {
-    const nook = await startApp(fake.module as unknown as ElectronMain, {
-      mainDir,
-      loadStore: async () => Conf as unknown as StoreCtor,
-      keychain: memoryKeychain(),
-      env: {},
-      platform: 'linux',
-      resourcesPath: '/opt/Nook/resources',
-      argv: [],
-      homeDir: dir,
-    });
-    const entry = { fake, nook, dir };
-    running.push(entry);
-    return entry;
+    return await shells.start();
   } finally {
     if (saved === undefined) delete process.env.NOOK_MODELS_DIR;
     else process.env.NOOK_MODELS_DIR = saved;
   }
 }
-
-afterEach(async () => {
-  for (const { fake, nook, dir } of running.splice(0)) {
-    if (nook && fake.state.exitCode === null) await nook.shutdown();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+afterEach(() => shells.stopAll());
 
 describe('desktop-only routes', () => {
   it('app.pickFiles opens the system picker over the focused window and returns its paths', async () => {

@@ -10,62 +10,20 @@ import { pathToFileURL } from 'node:url';
 import Conf from 'conf';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, ROUTES, type RouteName } from '../../src/shared/ipc/channels';
-import { startApp, type ElectronMain, type NookApp } from '../../src/main/app/main';
+import { startApp, type ElectronMain } from '../../src/main/app/main';
 import type { StoreCtor } from '../../src/main/app/electronStoreBackend';
-import type { KeychainBackend } from '../../src/main/services/secrets/secretStore';
 import { createFakeElectron, preventable, type FakeElectron, type FakeOptions } from './fakes/fakeElectron';
+import { memoryKeychain } from '../services/helpers/memoryKeychain';
+import { appFrame, appPage, mainDir, rendererDir, repoRoot, shellHarness } from './fakes/shellHarness';
 
-const repoRoot = path.resolve(__dirname, '../..');
-const mainDir = path.join(repoRoot, 'out', 'main');
-const rendererDir = path.join(repoRoot, 'out', 'renderer');
-const appPage = pathToFileURL(path.join(rendererDir, 'index.html')).href;
-const appFrame = { url: appPage, parent: null };
-
-function memoryKeychain(): KeychainBackend {
-  const m = new Map<string, string>();
-  return {
-    getPassword: async (s, a) => m.get(`${s}\0${a}`) ?? null,
-    setPassword: async (s, a, p) => void m.set(`${s}\0${a}`, p),
-    deletePassword: async (s, a) => m.delete(`${s}\0${a}`),
-    findCredentials: async (s) =>
-      [...m]
-        .filter(([k]) => k.startsWith(`${s}\0`))
-        .map(([k, password]) => ({ account: k.split('\0')[1]!, password })),
-  };
-}
-
-const running: Array<{ fake: FakeElectron; nook: NookApp | null; dir: string }> = [];
-
-async function start(
+const shells = shellHarness('nook-shell-');
+const start = (
   opts: Partial<FakeOptions> = {},
   settings?: object,
   env: Record<string, string> = {},
   argv: string[] = [],
-) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-shell-'));
-  if (settings) fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify(settings));
-  const fake = createFakeElectron({ userData: dir, appPath: repoRoot, ...opts });
-  const nook = await startApp(fake.module as unknown as ElectronMain, {
-    mainDir,
-    loadStore: async () => Conf as unknown as StoreCtor,
-    keychain: memoryKeychain(),
-    env,
-    platform: 'linux',
-    resourcesPath: '/opt/Nook/resources',
-    argv,
-    homeDir: dir,
-  });
-  const entry = { fake, nook, dir };
-  running.push(entry);
-  return entry;
-}
-
-afterEach(async () => {
-  for (const { fake, nook, dir } of running.splice(0)) {
-    if (nook && fake.state.exitCode === null) await nook.shutdown();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+) => shells.start({ fake: opts, settings, env, argv });
+afterEach(() => shells.stopAll());
 
 /** For vi.waitFor: generous, since a loaded 2-core machine is slow (the default is 1 s). */
 const WAIT = { timeout: 20_000, interval: 50 };

@@ -3,46 +3,12 @@
  * Settings turn it on over IPC, a token created over IPC works with fetch, revoking it gives 403,
  * turning the setting off stops the server, and quitting leaves nothing listening.
  */
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import Conf from 'conf';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startApp, type ElectronMain, type NookApp } from '../../src/main/app/main';
-import type { StoreCtor } from '../../src/main/app/electronStoreBackend';
-import type { KeychainBackend } from '../../src/main/services/secrets/secretStore';
-import { createFakeElectron, type FakeElectron } from './fakes/fakeElectron';
+import { appFrame, shellHarness } from './fakes/shellHarness';
 
-const repoRoot = path.resolve(__dirname, '../..');
-const appFrame = {
-  url: pathToFileURL(path.join(repoRoot, 'out', 'renderer', 'index.html')).href,
-  parent: null,
-};
-
-function memoryKeychain(): KeychainBackend {
-  const m = new Map<string, string>();
-  return {
-    getPassword: async (s, a) => m.get(`${s}\0${a}`) ?? null,
-    setPassword: async (s, a, p) => void m.set(`${s}\0${a}`, p),
-    deletePassword: async (s, a) => m.delete(`${s}\0${a}`),
-    findCredentials: async (s) =>
-      [...m]
-        .filter(([k]) => k.startsWith(`${s}\0`))
-        .map(([k, password]) => ({ account: k.split('\0')[1]!, password })),
-  };
-}
-
-let running: { fake: FakeElectron; nook: NookApp | null; dir: string } | null = null;
-
-afterEach(async () => {
-  if (!running) return;
-  const { fake, nook, dir } = running;
-  running = null;
-  if (nook && fake.state.exitCode === null) await nook.shutdown();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const shells = shellHarness('nook-shell-api-');
+afterEach(() => shells.stopAll());
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -62,19 +28,7 @@ async function status(url: string, token?: string): Promise<number | 'refused'> 
 
 describe('desktop local API (shell)', () => {
   it('Settings turn it on, tokens from the app work and revoke, Settings and quitting turn it off', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-shell-api-'));
-    const fake = createFakeElectron({ userData: dir, appPath: repoRoot });
-    const nook = await startApp(fake.module as unknown as ElectronMain, {
-      mainDir: path.join(repoRoot, 'out', 'main'),
-      loadStore: async () => Conf as unknown as StoreCtor,
-      keychain: memoryKeychain(),
-      env: {},
-      platform: 'linux',
-      resourcesPath: '/opt/Nook/resources',
-      argv: [],
-      homeDir: dir,
-    });
-    running = { fake, nook, dir };
+    const { fake, nook } = await shells.start();
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/api/ingest/status`;
     expect(await status(url)).toBe('refused');
