@@ -16,7 +16,6 @@
  * disk), the microphone (voice.start/stop/cancel/pushToTalk/testMicrophone) and downloads
  * (models.download). Their validation is the same generated code as every other route's.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,9 +24,9 @@ import { createCore, type Core } from '../../src/main/core';
 import { startHost, type HostHandle } from '../../src/main/host/server';
 import { corePlugins } from '../../src/main/host/hostPlugins';
 import type { RouteName } from '../../src/shared/ipc/channels';
-import type { KeychainBackend } from '../../src/main/services/secrets/secretStore';
+import { memoryKeychain } from '../services/helpers/memoryKeychain';
+import { recordAnswers, runSchemathesis, schemathesis, type Answer } from './schemathesis';
 
-const VERSION = '4.32.5';
 const EXCLUDED = [
   'knowledge.import',
   'models.import',
@@ -42,63 +41,14 @@ const EXCLUDED = [
   'voice.testMicrophone',
 ];
 
-class MapKeychain implements KeychainBackend {
-  private readonly map = new Map<string, string>();
-  async getPassword(s: string, a: string) {
-    return this.map.get(`${s}/${a}`) ?? null;
-  }
-  async setPassword(s: string, a: string, p: string) {
-    this.map.set(`${s}/${a}`, p);
-  }
-  async deletePassword(s: string, a: string) {
-    return this.map.delete(`${s}/${a}`);
-  }
-  async findCredentials(s: string) {
-    return [...this.map]
-      .filter(([k]) => k.startsWith(`${s}/`))
-      .map(([k, password]) => ({ account: k.slice(s.length + 1), password }));
-  }
-}
-
-function which(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The schemathesis binary, installing it into the venv on first use; null when python3 is absent. */
-function schemathesis(): string | null {
-  if (process.env.NOOK_SCHEMATHESIS) return process.env.NOOK_SCHEMATHESIS;
-  const venv = path.join(os.homedir(), '.cache', 'nook-venv');
-  const bin = path.join(venv, 'bin', 'schemathesis');
-  const ok = () => {
-    try {
-      return execFileSync(bin, ['--version'], { encoding: 'utf8' }).includes(VERSION);
-    } catch {
-      return false;
-    }
-  };
-  if (ok()) return bin;
-  if (!which('python3')) return null;
-  if (!fs.existsSync(path.join(venv, 'bin', 'pip')))
-    execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
-  execFileSync(path.join(venv, 'bin', 'pip'), ['install', '-q', `schemathesis==${VERSION}`], {
-    stdio: 'inherit',
-  });
-  return ok() ? bin : null;
-}
-
-const bin = schemathesis();
+const bin = schemathesis({ install: true });
 
 describe.skipIf(bin === null)('REST API fuzzing (schemathesis)', () => {
   let core: Core;
   let host: HostHandle;
   let dataDir: string;
   let value: string;
-  const answers: Array<{ method: string; url: string; status: number; body: string }> = [];
+  const answers: Answer[] = [];
   /** Domains whose service this core does not run (their routes answer 503 UNAVAILABLE by design). */
   const absent = new Set<string>();
 
@@ -108,7 +58,7 @@ describe.skipIf(bin === null)('REST API fuzzing (schemathesis)', () => {
       mode: 'host',
       dataDir,
       version: '0.0.0-fuzz',
-      keychain: new MapKeychain(),
+      keychain: memoryKeychain(),
       secretStore: { service: 'nook-fuzz', defaultTesters: false },
       models: { dir: path.join(dataDir, 'models'), cacheDir: path.join(dataDir, 'cache') },
     });
@@ -120,19 +70,7 @@ describe.skipIf(bin === null)('REST API fuzzing (schemathesis)', () => {
       rateLimitPerMinute: () => 1_000_000,
       port: 0,
       plugins: [
-        async (app) => {
-          app.addHook('onSend', async (req, reply, payload) => {
-            if (reply.statusCode >= 500)
-              answers.push({
-                method: req.method,
-                url: req.url,
-                status: reply.statusCode,
-                body: String(payload),
-              });
-            else answers.push({ method: req.method, url: req.url, status: reply.statusCode, body: '' });
-            return payload;
-          });
-        },
+        recordAnswers(answers),
         // The OpenAI-compatible /v1 endpoints and /metrics, as `nook serve` has them.
         ...corePlugins(async () => core),
       ],
@@ -179,59 +117,35 @@ describe.skipIf(bin === null)('REST API fuzzing (schemathesis)', () => {
         '',
       ].join('\n'),
     );
-    const args = [
-      '--config-file',
+    const { code, output } = await runSchemathesis({
+      bin: bin!,
       configFile,
-      'run',
       specFile,
-      '--url',
-      host.url,
-      '-H',
-      `Authorization: Bearer ${value}`,
-      '--checks',
-      process.env.NOOK_FUZZ_CHECKS ?? 'all',
-      // Zod refinements (a real calendar date, "minutes or until") have no JSON Schema form, so an
-      // input can match the document and still be refused with 400 by the contract: by design.
-      '--exclude-checks',
-      'positive_data_acceptance',
-      '--phases',
-      process.env.NOOK_FUZZ_PHASES ?? 'examples,coverage,fuzzing',
-      '--max-examples',
-      process.env.NOOK_FUZZ_EXAMPLES ?? '15',
-      '--seed',
-      process.env.NOOK_FUZZ_SEED ?? '20261121',
-      '--workers',
-      '1',
-      '--request-timeout',
-      '60',
-      '--no-color',
-      // No example database in the checkout (.schemathesis/): the seed makes a run repeatable.
-      '--generation-database',
-      'none',
-      '--suppress-health-check',
-      'all',
-      '--output-truncate',
-      'true',
-      ...EXCLUDED.flatMap((id) => ['--exclude-operation-id', id]),
-    ];
-    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      // Run in the temp dir: schemathesis keeps a cache folder in its working directory.
-      const child = spawn(bin!, args, { cwd: dataDir, env: { ...process.env, NO_COLOR: '1' } });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('close', (c) => resolve({ code: c, output: out }));
+      url: host.url,
+      cwd: dataDir,
+      outputName: 'schemathesis.txt',
+      label: 'schemathesis',
+      answers,
+      args: [
+        '-H',
+        `Authorization: Bearer ${value}`,
+        '--checks',
+        process.env.NOOK_FUZZ_CHECKS ?? 'all',
+        // Zod refinements (a real calendar date, "minutes or until") have no JSON Schema form, so an
+        // input can match the document and still be refused with 400 by the contract: by design.
+        '--exclude-checks',
+        'positive_data_acceptance',
+        '--phases',
+        process.env.NOOK_FUZZ_PHASES ?? 'examples,coverage,fuzzing',
+        '--max-examples',
+        process.env.NOOK_FUZZ_EXAMPLES ?? '15',
+        '--seed',
+        process.env.NOOK_FUZZ_SEED ?? '20261121',
+        '--request-timeout',
+        '60',
+        ...EXCLUDED.flatMap((id) => ['--exclude-operation-id', id]),
+      ],
     });
-    // The whole run, for reading a failure (test-results/ is not committed).
-    fs.mkdirSync('test-results', { recursive: true });
-    fs.writeFileSync(path.join('test-results', 'schemathesis.txt'), output);
-    // Long generated values make long lines: show each line's start only.
-    const short = output
-      .split('\n')
-      .map((l) => (l.length > 400 ? `${l.slice(0, 400)}...` : l))
-      .join('\n');
-    const summary = short.slice(Math.max(0, short.indexOf('=== SUMMARY')));
-    console.log(`schemathesis (${answers.length} requests):\n${code === 0 ? summary : short.slice(-30_000)}`);
     expect(output).toMatch(/API Operations:/);
     expect(code, 'schemathesis found failures (see the output above)').toBe(0);
 

@@ -13,7 +13,6 @@
  * schemathesis comes from the virtualenv fuzz.test.ts creates (~/.cache/nook-venv, or
  * $NOOK_SCHEMATHESIS); skipped, saying why, when it is not there.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,53 +20,31 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/main/core';
 import { openAiHostPlugin } from '../../src/main/host/openaiPlugin';
 import { startHost, type HostHandle } from '../../src/main/host/server';
-import type { KeychainBackend } from '../../src/main/services/secrets/secretStore';
 import { manifest, modelsDir } from '../models/modelFiles';
+import { memoryKeychain } from '../services/helpers/memoryKeychain';
+import {
+  recordAnswers,
+  runSchemathesis,
+  schemathesis,
+  SCHEMATHESIS_VERSION,
+  type Answer,
+} from './schemathesis';
 
-const VERSION = '4.32.5';
-
-function schemathesis(): string | null {
-  const bin =
-    process.env.NOOK_SCHEMATHESIS ?? path.join(os.homedir(), '.cache', 'nook-venv', 'bin', 'schemathesis');
-  try {
-    return execFileSync(bin, ['--version'], { encoding: 'utf8' }).includes(VERSION) ? bin : null;
-  } catch {
-    return null;
-  }
-}
-const bin = schemathesis();
+const bin = schemathesis({ install: false });
 if (!bin)
   console.warn(
-    `Skipping /v1 fuzzing: no schemathesis ${VERSION} (run test/host/fuzz.test.ts once: it installs it)`,
+    `Skipping /v1 fuzzing: no schemathesis ${SCHEMATHESIS_VERSION} (run test/host/fuzz.test.ts once: it installs it)`,
   );
 const embedding = manifest.models.find(
   (m) => m.task === 'embedding' && m.files.every((f) => fs.existsSync(path.join(modelsDir, m.id, f.path))),
 );
-
-class MapKeychain implements KeychainBackend {
-  private readonly map = new Map<string, string>();
-  async getPassword(s: string, a: string) {
-    return this.map.get(`${s}/${a}`) ?? null;
-  }
-  async setPassword(s: string, a: string, p: string) {
-    this.map.set(`${s}/${a}`, p);
-  }
-  async deletePassword(s: string, a: string) {
-    return this.map.delete(`${s}/${a}`);
-  }
-  async findCredentials(s: string) {
-    return [...this.map]
-      .filter(([k]) => k.startsWith(`${s}/`))
-      .map(([k, password]) => ({ account: k.slice(s.length + 1), password }));
-  }
-}
 
 describe.skipIf(bin === null || !embedding)('/v1 fuzzing (schemathesis)', () => {
   let core: Core;
   let host: HostHandle;
   let dataDir: string;
   let token: string;
-  const answers: Array<{ method: string; url: string; status: number; body: string }> = [];
+  const answers: Answer[] = [];
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-v1-fuzz-'));
@@ -78,7 +55,7 @@ describe.skipIf(bin === null || !embedding)('/v1 fuzzing (schemathesis)', () => 
       mode: 'host',
       dataDir,
       version: '0.0.0-fuzz',
-      keychain: new MapKeychain(),
+      keychain: memoryKeychain(),
       secretStore: { service: 'nook-v1-fuzz', defaultTesters: false },
       models: { dir: models, cacheDir: path.join(dataDir, 'cache') },
     });
@@ -89,20 +66,7 @@ describe.skipIf(bin === null || !embedding)('/v1 fuzzing (schemathesis)', () => 
       tokens: core.apiTokens,
       rateLimitPerMinute: () => 1_000_000,
       port: 0,
-      plugins: [
-        async (app) => {
-          app.addHook('onSend', async (req, reply, payload) => {
-            answers.push({
-              method: req.method,
-              url: req.url,
-              status: reply.statusCode,
-              body: reply.statusCode >= 500 ? String(payload) : '',
-            });
-            return payload;
-          });
-        },
-        openAiHostPlugin(async () => core),
-      ],
+      plugins: [recordAnswers(answers), openAiHostPlugin(async () => core)],
     });
     ({ value: token } = await core.apiTokens.create({ name: 'v1 fuzz', scopes: ['models'] }));
   }, 180_000);
@@ -145,55 +109,35 @@ describe.skipIf(bin === null || !embedding)('/v1 fuzzing (schemathesis)', () => 
         '',
       ].join('\n'),
     );
-    const args = [
-      '--config-file',
+    const { code, output } = await runSchemathesis({
+      bin: bin!,
       configFile,
-      'run',
       specFile,
-      '--url',
-      host.url,
-      '-H',
-      `Authorization: Bearer ${token}`,
-      '--include-tag',
-      'openai',
-      '--checks',
-      'all',
-      // Generated JSON Schema values can still break a rule zod checks in code (a refinement).
-      '--exclude-checks',
-      'positive_data_acceptance',
-      '--phases',
-      'examples,coverage,fuzzing',
-      '--max-examples',
-      process.env.NOOK_FUZZ_EXAMPLES ?? '25',
-      '--seed',
-      process.env.NOOK_FUZZ_SEED ?? '20261121',
-      '--workers',
-      '1',
-      '--request-timeout',
-      '120',
-      '--no-color',
-      '--suppress-health-check',
-      'all',
-      '--output-truncate',
-      'true',
-    ];
-    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(bin!, args, { env: { ...process.env, NO_COLOR: '1' } });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('close', (c) => resolve({ code: c, output: out }));
+      url: host.url,
+      cwd: dataDir,
+      outputName: 'schemathesis-v1.txt',
+      label: 'schemathesis /v1',
+      answers,
+      args: [
+        '-H',
+        `Authorization: Bearer ${token}`,
+        '--include-tag',
+        'openai',
+        '--checks',
+        'all',
+        // Generated JSON Schema values can still break a rule zod checks in code (a refinement).
+        '--exclude-checks',
+        'positive_data_acceptance',
+        '--phases',
+        'examples,coverage,fuzzing',
+        '--max-examples',
+        process.env.NOOK_FUZZ_EXAMPLES ?? '25',
+        '--seed',
+        process.env.NOOK_FUZZ_SEED ?? '20261121',
+        '--request-timeout',
+        '120',
+      ],
     });
-    fs.mkdirSync('test-results', { recursive: true });
-    fs.writeFileSync(path.join('test-results', 'schemathesis-v1.txt'), output);
-    const short = output
-      .split('\n')
-      .map((l) => (l.length > 400 ? `${l.slice(0, 400)}...` : l))
-      .join('\n');
-    const summary = short.slice(Math.max(0, short.indexOf('=== SUMMARY')));
-    console.log(
-      `schemathesis /v1 (${answers.length} requests):\n${code === 0 ? summary : short.slice(-30_000)}`,
-    );
     expect(output).toMatch(/API Operations:/);
     expect(code, 'schemathesis found failures (see the output above)').toBe(0);
     expect(answers.filter((a) => a.url.startsWith('/v1/')).length).toBeGreaterThan(50);
