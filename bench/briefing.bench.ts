@@ -138,7 +138,21 @@ async function withLocalModel(db: Database, now: () => number, previous: Briefin
     const l0 = performance.now();
     await local.prepare();
     const loadMs = performance.now() - l0;
-    const withLlm = service(db, now, routerSummariser(router));
+    // Keep what the model wrote (or why it failed), to report it next to the outcome.
+    let raw = '';
+    const watched: Pick<Router, 'route'> = {
+      route: async (req) => {
+        try {
+          const r = await router.route(req);
+          raw = r.text;
+          return r;
+        } catch (e) {
+          raw = `(failed: ${e instanceof Error ? e.message : String(e)})`;
+          throw e;
+        }
+      },
+    };
+    const withLlm = service(db, now, routerSummariser(watched));
     const llmTimes: number[] = [];
     let b = previous;
     for (let i = 0; i < 2; i++) {
@@ -153,7 +167,11 @@ async function withLocalModel(db: Database, now: () => number, previous: Briefin
       name: 'briefing.generateLocalLlm',
       value: round(median(llmTimes), 0),
       unit: 'ms',
-      notes: `updates summarised by ${updates.summarizer} (SmolLM2-135M Q4_1, CPU, max 200 tokens); runs ${llmTimes
+      notes: `${
+        updates.summarizer === 'extractive'
+          ? `the model's text was not used (refused by usableSummary, or the model failed), the extractive summary stayed; the model wrote: "${raw.replace(/\s+/g, ' ').slice(0, 120)}"`
+          : `updates summarised by ${updates.summarizer}`
+      } (SmolLM2-135M Q4_1, CPU, digest up to 2,000 characters, answer up to 160 tokens); runs ${llmTimes
         .map((x) => round(x, 0))
         .join(', ')} ms; model load ${round(loadMs, 0)} ms not included; summary: "${(updates.summary ?? '')
         .replace(/\s+/g, ' ')
