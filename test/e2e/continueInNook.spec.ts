@@ -6,47 +6,8 @@
  * shell's `app.openView` event names. The shell side is test/electron/continueInNook.test.ts.
  */
 import { test, expect } from './support/fixtures';
+import { cannedRoutes, FAKE_PRELOAD, type BridgeGlobals } from './support/fakePreload';
 import { callRoute } from './support/rpc';
-
-const FAKE_PRELOAD = `
-(() => {
-  const calls = [];
-  const listeners = new Map();
-  const pending = new Map();
-  let nextId = 1;
-  const ws = new WebSocket('ws://' + location.host + '/ws');
-  const ready = new Promise((resolve) => ws.addEventListener('open', resolve));
-  ws.addEventListener('message', (e) => {
-    const m = JSON.parse(e.data);
-    if (typeof m.event === 'string') for (const cb of listeners.get(m.event) || []) cb(m.payload);
-    else if (pending.has(m.id)) { pending.get(m.id)(m.result); pending.delete(m.id); }
-  });
-  window.__bridgeCalls = calls;
-  window.__emit = (event, payload) => { for (const cb of listeners.get(event) || []) cb(payload); };
-  window.nook = {
-    platform: 'linux',
-    async invoke(route, input) {
-      calls.push({ route, input });
-      // What the desktop shell answers (the host has no main window to open).
-      if (route === 'app.openConversation') return { ok: true, value: { opened: true } };
-      await ready;
-      return new Promise((resolve) => {
-        const id = nextId++;
-        pending.set(id, resolve);
-        ws.send(JSON.stringify({ id, route, input }));
-      });
-    },
-    on(event, cb) {
-      if (!listeners.has(event)) listeners.set(event, new Set());
-      listeners.get(event).add(cb);
-      return () => listeners.get(event).delete(cb);
-    },
-    pathsForFiles(files) {
-      return Array.from(files, (f) => '/home/tester/Documents/' + f.name);
-    },
-  };
-})();
-`;
 
 /** The shared host outlives this spec: leave no remembered fact behind. */
 test.afterEach(async ({ context, hostUrl }) => {
@@ -56,12 +17,13 @@ test.afterEach(async ({ context, hostUrl }) => {
       await callRoute(context, hostUrl, 'memory.delete', { id: m.id });
 });
 
-interface PageGlobals {
-  __bridgeCalls: Array<{ route: string; input: unknown }>;
-  __emit(event: string, payload: unknown): void;
-}
+type PageGlobals = BridgeGlobals;
+
+/** What the desktop shell answers (the host has no main window to open). */
+const SHELL_ANSWERS = cannedRoutes({ 'app.openConversation': { ok: true, value: { opened: true } } });
 
 test('quick ask on the desktop: "Continue in Nook" asks the shell, and opens no window', async ({ page }) => {
+  await page.addInitScript({ content: SHELL_ANSWERS });
   await page.addInitScript({ content: FAKE_PRELOAD });
   await page.goto('/quickask.html');
   const input = page.getByRole('textbox', { name: 'Ask Nook' });
@@ -108,6 +70,7 @@ test('main window on the desktop: the shell’s app.openView with a conversation
     })
     .toEqual(['done', 'done']);
 
+  await page.addInitScript({ content: SHELL_ANSWERS });
   await page.addInitScript({ content: FAKE_PRELOAD });
   await page.goto('/#/library');
   await expect(page.getByRole('main')).toHaveAttribute('data-view', 'library');

@@ -5,53 +5,9 @@
  * pathsForFiles answers absolute paths the way webUtils.getPathForFile does.
  */
 import { test, expect } from './support/fixtures';
+import { cannedRoutes, FAKE_PRELOAD, type BridgeGlobals } from './support/fakePreload';
 
-const FAKE_PRELOAD = `
-(() => {
-  const calls = [];
-  const listeners = new Map();
-  const pending = new Map();
-  let nextId = 1;
-  const ws = new WebSocket('ws://' + location.host + '/ws');
-  const ready = new Promise((resolve) => ws.addEventListener('open', resolve));
-  ws.addEventListener('message', (e) => {
-    const m = JSON.parse(e.data);
-    if (typeof m.event === 'string') for (const cb of listeners.get(m.event) || []) cb(m.payload);
-    else if (pending.has(m.id)) { pending.get(m.id)(m.result); pending.delete(m.id); }
-  });
-  window.__bridgeCalls = calls;
-  window.__emit = (event, payload) => { for (const cb of listeners.get(event) || []) cb(payload); };
-  window.nook = {
-    platform: 'linux',
-    async invoke(route, input) {
-      calls.push(route);
-      const canned = (window.__cannedRoutes || {})[route];
-      if (canned) return canned;
-      await ready;
-      return new Promise((resolve) => {
-        const id = nextId++;
-        pending.set(id, resolve);
-        ws.send(JSON.stringify({ id, route, input }));
-      });
-    },
-    on(event, cb) {
-      if (!listeners.has(event)) listeners.set(event, new Set());
-      listeners.get(event).add(cb);
-      return () => listeners.get(event).delete(cb);
-    },
-    pathsForFiles(files) {
-      window.__pathsAskedFor = Array.from(files, (f) => f.name);
-      return Array.from(files, (f) => '/home/tester/Documents/' + f.name);
-    },
-  };
-})();
-`;
-
-interface PageGlobals {
-  __bridgeCalls: string[];
-  __cannedRoutes?: Record<string, unknown>;
-  __emit(event: string, payload: unknown): void;
-  __pathsAskedFor?: string[];
+interface PageGlobals extends BridgeGlobals {
   DataTransfer: new () => { items: { add(file: unknown): void } };
   File: new (parts: string[], name: string, options: { type: string }) => unknown;
 }
@@ -70,7 +26,9 @@ test('with window.nook present the app talks only through the bridge and acts as
   await expect(page.getByRole('region', { name: 'Global hotkeys' })).not.toContainText('browser session');
   await expect(page.getByRole('region', { name: 'General' })).not.toContainText('Applies to the desktop app');
 
-  const calls = await page.evaluate(() => (globalThis as unknown as PageGlobals).__bridgeCalls);
+  const calls = await page.evaluate(() =>
+    (globalThis as unknown as PageGlobals).__bridgeCalls.map((c) => c.route),
+  );
   expect(calls).toEqual(
     expect.arrayContaining(['settings.get', 'system.status', 'secrets.list', 'hotkeys.list']),
   );
@@ -85,9 +43,9 @@ test('with window.nook present the app talks only through the bridge and acts as
     'aria-checked',
     'false',
   );
-  expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__bridgeCalls)).toContain(
-    'settings.update',
-  );
+  expect(
+    await page.evaluate(() => (globalThis as unknown as PageGlobals).__bridgeCalls.map((c) => c.route)),
+  ).toContain('settings.update');
 
   // Dropped files become absolute paths through pathsForFiles, imported by path over the bridge (no upload).
   const uploads: string[] = [];
@@ -111,9 +69,9 @@ test('with window.nook present the app talks only through the bridge and acts as
   expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__pathsAskedFor)).toEqual([
     'notes.md',
   ]);
-  expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__bridgeCalls)).toContain(
-    'knowledge.import',
-  );
+  expect(
+    await page.evaluate(() => (globalThis as unknown as PageGlobals).__bridgeCalls.map((c) => c.route)),
+  ).toContain('knowledge.import');
   expect(uploads).toEqual([]);
 });
 
@@ -131,7 +89,7 @@ test('the hotkeys.list state from the desktop shell is shown, conflicts included
     { id: 'pushToTalk', accelerator: 'CommandOrControl+Alt+Space', registered: true, problem: null },
   ];
   await page.addInitScript({
-    content: `window.__cannedRoutes = { 'hotkeys.list': { ok: true, value: ${JSON.stringify(states)} } };`,
+    content: cannedRoutes({ 'hotkeys.list': { ok: true, value: states } }),
   });
   await page.addInitScript({ content: FAKE_PRELOAD });
   await page.goto('/#/settings');
