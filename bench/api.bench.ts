@@ -221,6 +221,44 @@ async function clearKeychain(service: string): Promise<void> {
     await keychain.deletePassword(service, cred.account);
 }
 
+/** The rows for one measured route: throughput and latency under load, one at a time, in process, and the difference. */
+function legRows(o: {
+  prefix: string;
+  localName: string;
+  overheadName: string;
+  what: string;
+  overheadNotes: string;
+  load: Load;
+  loadNotes: string;
+  pairs: { http: number[]; local: number[]; diff: number[] };
+  pairsNotes: string;
+}): BenchResult[] {
+  const p = (xs: number[], q: number) => round(percentile(xs, q), 2);
+  return [
+    {
+      name: `${o.prefix} throughput`,
+      value: round(o.load.rps, 1),
+      unit: 'req/s',
+      notes: `${o.what}; ${o.loadNotes}; ${o.load.requests} requests`,
+    },
+    { name: `${o.prefix} p50 under load`, value: round(o.load.p50, 1), unit: 'ms', notes: o.loadNotes },
+    { name: `${o.prefix} p99 under load`, value: round(o.load.p99, 1), unit: 'ms', notes: o.loadNotes },
+    {
+      name: `${o.prefix} p50, one at a time`,
+      value: round(median(o.pairs.http), 2),
+      unit: 'ms',
+      notes: `${o.pairsNotes}; p99 ${p(o.pairs.http, 99)} ms`,
+    },
+    {
+      name: o.localName,
+      value: round(median(o.pairs.local), 2),
+      unit: 'ms',
+      notes: `same pairs; p99 ${p(o.pairs.local, 99)} ms`,
+    },
+    { name: o.overheadName, value: round(median(o.pairs.diff), 2), unit: 'ms', notes: o.overheadNotes },
+  ];
+}
+
 /**
  * One HTTP request, then the same operation in process, alternately: both sides see the same machine
  * load (it drifts a lot on a shared machine), so the per-pair difference is the HTTP layer's cost.
@@ -306,62 +344,31 @@ export async function run(): Promise<BenchResult[]> {
     const pairs = `${SEQUENTIAL} alternating pairs (one HTTP request from this process, then the in-process call) after ${WARMUP} warm-up`;
     const emb = `POST /v1/embeddings, one ${SENTENCE.length}-character sentence, ${modelId} (float JSON)`;
     const srch = `GET /api/knowledge/search (REST, hybrid, k=10) over ${docs} SciFact abstracts`;
-    const p = (xs: number[], q: number) => round(percentile(xs, q), 2);
     return [
-      {
-        name: 'api /v1/embeddings throughput',
-        value: round(embedLoad.rps, 1),
-        unit: 'req/s',
-        notes: `${emb}; ${load}; ${embedLoad.requests} requests`,
-      },
-      { name: 'api /v1/embeddings p50 under load', value: round(embedLoad.p50, 1), unit: 'ms', notes: load },
-      { name: 'api /v1/embeddings p99 under load', value: round(embedLoad.p99, 1), unit: 'ms', notes: load },
-      {
-        name: 'api /v1/embeddings p50, one at a time',
-        value: round(median(embedPairs.http), 2),
-        unit: 'ms',
-        notes: `${pairs}; p99 ${p(embedPairs.http, 99)} ms`,
-      },
-      {
-        name: 'embedder in process p50 (core.embeddings.embed)',
-        value: round(median(embedPairs.local), 2),
-        unit: 'ms',
-        notes: `same pairs; p99 ${p(embedPairs.local, 99)} ms`,
-      },
-      {
-        name: 'HTTP layer overhead, embeddings (median of pair differences)',
-        value: round(median(embedPairs.diff), 2),
-        unit: 'ms',
-        notes:
+      ...legRows({
+        prefix: 'api /v1/embeddings',
+        localName: 'embedder in process p50 (core.embeddings.embed)',
+        overheadName: 'HTTP layer overhead, embeddings (median of pair differences)',
+        what: emb,
+        overheadNotes:
           'loopback TCP, fastify, bearer check, zod, token count (tokenizer on the main thread), JSON of the floats',
-      },
-      {
-        name: 'api search throughput',
-        value: round(searchLoad.rps, 1),
-        unit: 'req/s',
-        notes: `${srch}; ${load}; ${searchLoad.requests} requests`,
-      },
-      { name: 'api search p50 under load', value: round(searchLoad.p50, 1), unit: 'ms', notes: load },
-      { name: 'api search p99 under load', value: round(searchLoad.p99, 1), unit: 'ms', notes: load },
-      {
-        name: 'api search p50, one at a time',
-        value: round(median(searchPairs.http), 2),
-        unit: 'ms',
-        notes: `${pairs}; p99 ${p(searchPairs.http, 99)} ms`,
-      },
-      {
-        name: 'search in process p50 (dispatcher knowledge.search)',
-        value: round(median(searchPairs.local), 2),
-        unit: 'ms',
-        notes: `same pairs; p99 ${p(searchPairs.local, 99)} ms`,
-      },
-      {
-        name: 'HTTP layer overhead, search (median of pair differences)',
-        value: round(median(searchPairs.diff), 2),
-        unit: 'ms',
-        notes:
+        load: embedLoad,
+        loadNotes: load,
+        pairs: embedPairs,
+        pairsNotes: pairs,
+      }),
+      ...legRows({
+        prefix: 'api search',
+        localName: 'search in process p50 (dispatcher knowledge.search)',
+        overheadName: 'HTTP layer overhead, search (median of pair differences)',
+        what: srch,
+        overheadNotes:
           'loopback TCP, fastify, auth, query decoding, JSON of the hits (the dispatcher runs on both sides)',
-      },
+        load: searchLoad,
+        loadNotes: load,
+        pairs: searchPairs,
+        pairsNotes: pairs,
+      }),
     ];
   } catch (e) {
     if (host) console.error(host.out().slice(-4000));
