@@ -24,26 +24,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/main/core';
 import { registerOpenAi } from '../../src/main/host/openai';
 import { openAiDepsFromCore } from '../../src/main/host/openaiCore';
-import { createEmbedder, type Embedder } from '../../src/main/services/inference/embedder';
+import { cosine, createEmbedder, type Embedder } from '../../src/main/services/inference/embedder';
 import { readWav } from '../../src/main/services/inference/wav';
-import type { KeychainBackend } from '../../src/main/services/secrets/secretStore';
 import { EmbeddingParamsSchema } from '../../src/shared/types/models';
 import { manifest, modelsDir } from '../models/modelFiles';
 import { tempDir } from '../services/helpers/tmp';
 import { postDeclaredLength } from './declaredBody';
-
-const memoryKeychain = (): KeychainBackend => {
-  const m = new Map<string, string>();
-  return {
-    getPassword: async (s, a) => m.get(`${s}/${a}`) ?? null,
-    setPassword: async (s, a, p) => void m.set(`${s}/${a}`, p),
-    deletePassword: async (s, a) => m.delete(`${s}/${a}`),
-    findCredentials: async (s) =>
-      [...m]
-        .filter(([k]) => k.startsWith(`${s}/`))
-        .map(([k, password]) => ({ account: k.slice(s.length + 1), password })),
-  };
-};
+import { memoryKeychain } from '../services/helpers/memoryKeychain';
 
 const present = (id: string) => {
   const e = manifest.models.find((m) => m.id === id);
@@ -75,18 +62,6 @@ let base: string;
 let client: OpenAI;
 let reference: Embedder;
 let embeddingId: string;
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 async function post(p: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${base}${p}`, {

@@ -15,6 +15,7 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTranscript } from '../../src/main/host/openai';
+import { cosine } from '../../src/main/services/inference/embedder';
 import { connectWs, type WsTestClient } from '../contract/wsClient';
 import { postDeclaredLength } from './declaredBody';
 import { fixturesDir, manifest, modelsDir } from '../models/modelFiles';
@@ -36,18 +37,6 @@ const DOC = `# Kerrera harbour handbook
 
 The Hutcheson lighthouse on Kerrera is painted bright red so that fishermen can see it in fog.
 `;
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 describe.skipIf(!HAS_KEYCHAIN || !HAS_EMBEDDER)('the openai client against `nook serve`', () => {
   const service = testService();

@@ -157,7 +157,7 @@ export function normalizeInPlace(v: Float32Array): Float32Array {
   return v;
 }
 
-export function cosine(a: Float32Array, b: Float32Array): number {
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let dot = 0;
   let na = 0;
   let nb = 0;
