@@ -70,6 +70,18 @@ interface PageGlobals {
   __panelTitles: string[];
 }
 
+/** Records every title the import panel shows into `__panelTitles`, to see progress happen (not only its end). */
+async function recordPanelTitles(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const g = globalThis as unknown as PageGlobals;
+    g.__panelTitles = [];
+    new g.MutationObserver(() => {
+      const t = g.document.querySelector('#import-panel-title')?.textContent;
+      if (t && g.__panelTitles.at(-1) !== t) g.__panelTitles.push(t);
+    }).observe(g.document.body, { subtree: true, childList: true, characterData: true });
+  });
+}
+
 let host: RunningHost;
 let context: BrowserContext;
 let dataDir: string;
@@ -121,15 +133,7 @@ test('three files dropped on the window are uploaded and indexed, with live prog
   await page.goto(`${host.url}/#/briefing`);
   await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
 
-  // Record every title the import panel shows, to see progress happen (not only its end).
-  await page.evaluate(() => {
-    const g = globalThis as unknown as PageGlobals;
-    g.__panelTitles = [];
-    new g.MutationObserver(() => {
-      const t = g.document.querySelector('#import-panel-title')?.textContent;
-      if (t && g.__panelTitles.at(-1) !== t) g.__panelTitles.push(t);
-    }).observe(g.document.body, { subtree: true, childList: true, characterData: true });
-  });
+  await recordPanelTitles(page);
 
   const target = page.getByTestId('app-drop-target');
   const dataTransfer = await page.evaluateHandle((list) => {
@@ -373,14 +377,7 @@ test('the Library stays windowed with a thousand documents: few rows in the DOM,
     // The page is open before the import starts: the panel is driven by ingest.progress events.
     await page.goto(`${host.url}/#/library`);
     // Every heading the panel shows, from the first: each must count the whole batch.
-    await page.evaluate(() => {
-      const g = globalThis as unknown as PageGlobals;
-      g.__panelTitles = [];
-      new g.MutationObserver(() => {
-        const t = g.document.querySelector('#import-panel-title')?.textContent;
-        if (t && g.__panelTitles.at(-1) !== t) g.__panelTitles.push(t);
-      }).observe(g.document.body, { subtree: true, childList: true, characterData: true });
-    });
+    await recordPanelTitles(page);
     const panel = page.getByTestId('import-panel');
     const heading = panel.getByRole('heading');
     const started = Date.now();
