@@ -9,6 +9,7 @@ import { DesktopApiServer, type ApiCore } from '../../src/main/app/apiServer';
 import { defaultSettings, type Settings } from '../../src/shared/types/settings';
 import type { Notice } from '../../src/shared/types/system';
 import { createTestBackend, type TestBackend } from '../contract/testBackend';
+import { freePort } from '../services/helpers/freePort';
 
 let backend: TestBackend;
 let settings: Settings;
@@ -43,14 +44,6 @@ function change(api: Partial<Settings['api']>): Promise<void> {
   settings = { ...settings, api: { ...settings.api, ...api } };
   for (const l of listeners) l(settings);
   return server.settled();
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 async function status(port: number, path: string, token?: string): Promise<number | 'refused'> {

@@ -3,20 +3,12 @@
  * Settings turn it on over IPC, a token created over IPC works with fetch, revoking it gives 403,
  * turning the setting off stops the server, and quitting leaves nothing listening.
  */
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appFrame, shellHarness } from './fakes/shellHarness';
+import { freePort } from '../services/helpers/freePort';
 
 const shells = shellHarness('nook-shell-api-');
 afterEach(() => shells.stopAll());
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function status(url: string, token?: string): Promise<number | 'refused'> {
   try {
