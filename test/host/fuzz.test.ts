@@ -20,12 +20,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../../src/main/core';
-import { startHost, type HostHandle } from '../../src/main/host/server';
+import type { Core } from '../../src/main/core';
+import type { HostHandle } from '../../src/main/host/server';
 import { corePlugins } from '../../src/main/host/hostPlugins';
 import type { RouteName } from '../../src/shared/ipc/channels';
-import { memoryKeychain } from '../services/helpers/memoryKeychain';
-import { recordAnswers, runSchemathesis, schemathesis, type Answer } from './schemathesis';
+import { createFuzzCore, runSchemathesis, schemathesis, startFuzzHost, type Answer } from './schemathesis';
 
 const EXCLUDED = [
   'knowledge.import',
@@ -54,27 +53,13 @@ describe.skipIf(bin === null)('REST API fuzzing (schemathesis)', () => {
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-fuzz-'));
-    core = await createCore({
-      mode: 'host',
-      dataDir,
-      version: '0.0.0-fuzz',
-      keychain: memoryKeychain(),
-      secretStore: { service: 'nook-fuzz', defaultTesters: false },
-      models: { dir: path.join(dataDir, 'models'), cacheDir: path.join(dataDir, 'cache') },
-    });
-    host = await startHost({
-      dispatcher: core.dispatcher,
-      events: core.events,
-      keychain: { get: (id) => core.secrets.reveal(id), set: (id, v) => core.secrets.set(id, v) },
-      tokens: core.apiTokens,
-      rateLimitPerMinute: () => 1_000_000,
-      port: 0,
-      plugins: [
-        recordAnswers(answers),
-        // The OpenAI-compatible /v1 endpoints and /metrics, as `nook serve` has them.
-        ...corePlugins(async () => core),
-      ],
-    });
+    core = await createFuzzCore(dataDir, 'nook-fuzz', path.join(dataDir, 'models'));
+    // The OpenAI-compatible /v1 endpoints and /metrics, as `nook serve` has them.
+    host = await startFuzzHost(
+      core,
+      answers,
+      corePlugins(async () => core),
+    );
     // One read route per domain tells whether its service runs in this core at all.
     const probes: RouteName[] = ['briefing.list', 'reminders.list', 'conversations.list', 'voice.history'];
     for (const route of probes) {

@@ -17,16 +17,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../../src/main/core';
+import type { Core } from '../../src/main/core';
 import { openAiHostPlugin } from '../../src/main/host/openaiPlugin';
-import { startHost, type HostHandle } from '../../src/main/host/server';
+import type { HostHandle } from '../../src/main/host/server';
 import { manifest, modelsDir } from '../models/modelFiles';
-import { memoryKeychain } from '../services/helpers/memoryKeychain';
 import {
-  recordAnswers,
+  createFuzzCore,
   runSchemathesis,
   schemathesis,
   SCHEMATHESIS_VERSION,
+  startFuzzHost,
   type Answer,
 } from './schemathesis';
 
@@ -51,23 +51,8 @@ describe.skipIf(bin === null || !embedding)('/v1 fuzzing (schemathesis)', () => 
     const models = path.join(dataDir, 'models');
     fs.mkdirSync(models);
     fs.symlinkSync(path.join(modelsDir, embedding!.id), path.join(models, embedding!.id), 'dir');
-    core = await createCore({
-      mode: 'host',
-      dataDir,
-      version: '0.0.0-fuzz',
-      keychain: memoryKeychain(),
-      secretStore: { service: 'nook-v1-fuzz', defaultTesters: false },
-      models: { dir: models, cacheDir: path.join(dataDir, 'cache') },
-    });
-    host = await startHost({
-      dispatcher: core.dispatcher,
-      events: core.events,
-      keychain: { get: (id) => core.secrets.reveal(id), set: (id, v) => core.secrets.set(id, v) },
-      tokens: core.apiTokens,
-      rateLimitPerMinute: () => 1_000_000,
-      port: 0,
-      plugins: [recordAnswers(answers), openAiHostPlugin(async () => core)],
-    });
+    core = await createFuzzCore(dataDir, 'nook-v1-fuzz', models);
+    host = await startFuzzHost(core, answers, [openAiHostPlugin(async () => core)]);
     ({ value: token } = await core.apiTokens.create({ name: 'v1 fuzz', scopes: ['models'] }));
   }, 180_000);
 

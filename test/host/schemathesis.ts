@@ -10,7 +10,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { HostPlugin } from '../../src/main/host/server';
+import { createCore, type Core } from '../../src/main/core';
+import { startHost, type HostHandle, type HostPlugin } from '../../src/main/host/server';
+import { memoryKeychain } from '../services/helpers/memoryKeychain';
 
 export const SCHEMATHESIS_VERSION = '4.32.5';
 
@@ -69,6 +71,37 @@ export function recordAnswers(answers: Answer[]): HostPlugin {
       return payload;
     });
   };
+}
+
+/**
+ * The REAL core the fuzz tests run against: a fresh data dir, models from `modelsDir` only, an
+ * in-memory keychain (no secret is fuzzed into the OS keychain) with no provider testers.
+ */
+export function createFuzzCore(dataDir: string, service: string, modelsDir: string): Promise<Core> {
+  return createCore({
+    mode: 'host',
+    dataDir,
+    version: '0.0.0-fuzz',
+    keychain: memoryKeychain(),
+    secretStore: { service, defaultTesters: false },
+    models: { dir: modelsDir, cacheDir: path.join(dataDir, 'cache') },
+  });
+}
+
+/**
+ * A host over `core` on a free port, authenticating with the core's API tokens, with a rate limit
+ * no fuzz run reaches, recording every answer in `answers`, with `plugins` (the /v1 routes ...).
+ */
+export function startFuzzHost(core: Core, answers: Answer[], plugins: HostPlugin[]): Promise<HostHandle> {
+  return startHost({
+    dispatcher: core.dispatcher,
+    events: core.events,
+    keychain: { get: (id) => core.secrets.reveal(id), set: (id, v) => core.secrets.set(id, v) },
+    tokens: core.apiTokens,
+    rateLimitPerMinute: () => 1_000_000,
+    port: 0,
+    plugins: [recordAnswers(answers), ...plugins],
+  });
 }
 
 /**
