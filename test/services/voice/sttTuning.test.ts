@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   audioContextFor,
   defaultSttThreads,
+  cutPhraseLoop,
   dropRepeats,
   padForWhisper,
   STT_SAMPLE_RATE,
@@ -45,6 +46,16 @@ describe('whisper settings for a short command', () => {
     expect(dropRepeats('Stop. Go on. Stop.')).toBe('Stop. Go on. Stop.');
     expect(dropRepeats('What is the capital of Canada?')).toBe('What is the capital of Canada?');
     expect(dropRepeats('')).toBe('');
+  });
+
+  it('keeps one copy of a phrase whisper looped on, and leaves ordinary text alone', () => {
+    const looped =
+      'Open for libraries open for libraries open for libraries open for library open for Library open open for';
+    expect(cutPhraseLoop(looped)).toBe('Open for libraries');
+    expect(cutPhraseLoop('stop stop stop stop')).toBe('stop');
+    const plain = 'what is the capital of canada and what is the capital of france';
+    expect(cutPhraseLoop(plain)).toBe(plain);
+    expect(cutPhraseLoop('remind me to call Bob')).toBe('remind me to call Bob');
   });
 
   it('leaves a core to the app on small machines and uses at most 4 threads', () => {

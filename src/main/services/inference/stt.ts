@@ -102,6 +102,31 @@ export function dropRepeats(text: string): string {
   return kept.join(' ').trim();
 }
 
+/**
+ * Whisper's other looping failure, without sentence ends: one short phrase again and again, with
+ * small variations ("Open for libraries open for libraries open for library open ..."). When the
+ * text starts with a phrase of 1-8 words that the next words repeat (at least 3 times in all, with
+ * at least 80% of the words matching loosely), only the first occurrence is kept; any other text is
+ * returned as it is.
+ */
+export function cutPhraseLoop(text: string): string {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const norm = words.map((w) =>
+    w
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, '')
+      .replace(/(ies|s)$/, ''),
+  );
+  for (let period = 1; period <= 8; period++) {
+    const span = period * 3;
+    if (words.length < span) break;
+    let same = 0;
+    for (let i = period; i < span; i++) if (norm[i] === norm[i % period]) same++;
+    if (same >= 0.8 * (span - period)) return words.slice(0, period).join(' ');
+  }
+  return text.trim();
+}
+
 /** At least `tailSec` of silence after the audio, and at least 1.5 s in all. */
 export function padForWhisper(samples: Float32Array, tailSec: number): Float32Array {
   const want = Math.max(
@@ -232,7 +257,8 @@ async function createSmartWhisperStt(
         .join(' ')
         .split(/\s+/)
         .filter(Boolean).length;
-      if (opts.fitContext && opts.prompt && words > 4 + 5 * (raw.length / STT_SAMPLE_RATE)) {
+      const tooMany = (n: number) => n > 4 + 5 * (raw.length / STT_SAMPLE_RATE);
+      if (opts.fitContext && opts.prompt && tooMany(words)) {
         const { initial_prompt: _, ...plain } = params;
         segments = await decode(plain);
       }
@@ -242,7 +268,9 @@ async function createSmartWhisperStt(
         .join('')
         .trim();
       if (!opts.fitContext) return { text: joined, segments: texts };
-      const text = dropRepeats(joined);
+      let text = dropRepeats(joined);
+      // Still far more words than the audio can hold: whisper looped on a phrase; keep one.
+      if (tooMany(text.split(/\s+/).filter(Boolean).length)) text = cutPhraseLoop(text);
       return { text, segments: text ? [{ text, start: 0, end: raw.length / STT_SAMPLE_RATE }] : [] };
     },
     () => model.free(),
