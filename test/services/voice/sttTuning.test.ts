@@ -53,6 +53,11 @@ describe('whisper settings for a short command', () => {
       'Open for libraries open for libraries open for libraries open for library open for Library open open for';
     expect(cutPhraseLoop(looped)).toBe('Open for libraries');
     expect(cutPhraseLoop('stop stop stop stop')).toBe('stop');
+    expect(
+      cutPhraseLoop(
+        'Open the library if open the library. Open the library open the library open the library, open the library. Open the library, open the library,',
+      ),
+    ).toBe('Open the library');
     const plain = 'what is the capital of canada and what is the capital of france';
     expect(cutPhraseLoop(plain)).toBe(plain);
     expect(cutPhraseLoop('remind me to call Bob')).toBe('remind me to call Bob');

@@ -103,11 +103,11 @@ export function dropRepeats(text: string): string {
 }
 
 /**
- * Whisper's other looping failure, without sentence ends: one short phrase again and again, with
- * small variations ("Open for libraries open for libraries open for library open ..."). When the
- * text starts with a phrase of 1-8 words that the next words repeat (at least 3 times in all, with
- * at least 80% of the words matching loosely), only the first occurrence is kept; any other text is
- * returned as it is.
+ * Whisper's other looping failure on a short command: one phrase again and again, with small
+ * variations and no clean sentence ends ("Open the library if open the library. Open the library
+ * open the library, open the library ..."). When one phrase of 1-6 words (compared loosely: case,
+ * punctuation, a plural s) occurs at least 3 times and covers at least 60% of the words, only its
+ * first occurrence is kept; other text is returned as it is.
  */
 export function cutPhraseLoop(text: string): string {
   const words = text.trim().split(/\s+/).filter(Boolean);
@@ -115,16 +115,37 @@ export function cutPhraseLoop(text: string): string {
     w
       .toLowerCase()
       .replace(/[^\p{L}\p{N}]+/gu, '')
-      .replace(/(ies|s)$/, ''),
+      .replace(/ies$/, 'y')
+      .replace(/s$/, ''),
   );
-  for (let period = 1; period <= 8; period++) {
-    const span = period * 3;
-    if (words.length < span) break;
-    let same = 0;
-    for (let i = period; i < span; i++) if (norm[i] === norm[i % period]) same++;
-    if (same >= 0.8 * (span - period)) return words.slice(0, period).join(' ');
+  let best: { at: number; n: number; cover: number } | undefined;
+  for (let n = 1; n <= 6; n++) {
+    const seen = new Map<string, { at: number; count: number; next: number }>();
+    for (let i = 0; i + n <= norm.length; i++) {
+      const key = norm.slice(i, i + n).join(' ');
+      const e = seen.get(key);
+      // Count occurrences that do not overlap.
+      if (!e) seen.set(key, { at: i, count: 1, next: i + n });
+      else if (i >= e.next) {
+        e.count++;
+        e.next = i + n;
+      }
+    }
+    for (const e of seen.values()) {
+      const cover = (e.count * n) / words.length;
+      if (
+        e.count >= 3 &&
+        cover >= 0.6 &&
+        (!best || cover > best.cover || (cover === best.cover && n > best.n))
+      )
+        best = { at: e.at, n, cover };
+    }
   }
-  return text.trim();
+  if (!best) return text.trim();
+  return words
+    .slice(best.at, best.at + best.n)
+    .join(' ')
+    .replace(/[,;:]+$/, '');
 }
 
 /** At least `tailSec` of silence after the audio, and at least 1.5 s in all. */
@@ -268,9 +289,8 @@ async function createSmartWhisperStt(
         .join('')
         .trim();
       if (!opts.fitContext) return { text: joined, segments: texts };
-      let text = dropRepeats(joined);
-      // Still far more words than the audio can hold: whisper looped on a phrase; keep one.
-      if (tooMany(text.split(/\s+/).filter(Boolean).length)) text = cutPhraseLoop(text);
+      // A command is short: a phrase that fills most of the decode is whisper looping; keep one.
+      const text = cutPhraseLoop(dropRepeats(joined));
       return { text, segments: text ? [{ text, start: 0, end: raw.length / STT_SAMPLE_RATE }] : [] };
     },
     () => model.free(),
