@@ -290,7 +290,7 @@ export type ViewName = (typeof VIEWS)[number];
 
 const VIEW_WORDS: Array<[RegExp, ViewName]> = [
   [/\b(settings|preferences|options)\b/, 'settings'],
-  [/\b(library|knowledge( base)?|documents|files)\b/, 'library'],
+  [/\b(librar(y|ies)|knowledge( base)?|documents|files)\b/, 'library'],
   [/\bsearch\b/, 'search'],
   [/\bvoice\b/, 'voice'],
   [/\bbriefing\b/, 'briefing'],
@@ -308,7 +308,7 @@ export function viewOf(text: string): ViewName | null {
 }
 
 const VIEW_ALTERNATION =
-  '(settings|preferences|options|library|knowledge base|knowledge|documents|files|search|voice|briefing|chat|assistant|reminders|notes|models|plugins|extensions|home|dashboard)';
+  '(settings|preferences|options|library|libraries|knowledge base|knowledge|documents|files|search|voice|briefing|chat|assistant|reminders|notes|models|plugins|extensions|home|dashboard)';
 
 function stripLead(text: string, leads: RegExp[]): string {
   let t = text;
@@ -426,7 +426,9 @@ export const BUILTIN_INTENTS: IntentDefinition[] = [
     description: 'Open a screen of the app',
     patterns: [
       new RegExp(
-        `^(please )?(open|show|show me|go to|switch to|take me to|bring up|navigate to)( the| my)? ${VIEW_ALTERNATION}( (view|screen|page|tab|panel))?$`,
+        // The article slot also takes the short words whisper puts there for a synthetic "the"
+        // ("open for libraries").
+        `^(please )?(open|show|show me|go to|switch to|take me to|bring up|navigate to)( the| my| your| a| for| up)? ${VIEW_ALTERNATION}( (view|screen|page|tab|panel))?$`,
       ),
     ],
     examples: [
