@@ -31,6 +31,7 @@ import {
   assertItem,
   assertK,
   assertSpec,
+  cosineSimilarity,
   filterMatchesNothing,
   folderAncestors,
   normalizeFolder,
@@ -541,9 +542,6 @@ export class EmbeddedIndex implements VectorIndex {
     // Exact cosine of each candidate from its stored float vector (point lookups by rowid: a KNN
     // query restricted with `rowid IN` would still walk every chunk of the table).
     const get = this.db.prepare(`SELECT embedding FROM ${vecTable(row.id)} WHERE rowid = ?`).pluck();
-    let qq = 0;
-    for (let d = 0; d < vector.length; d++) qq += vector[d]! * vector[d]!;
-    const qNorm = Math.sqrt(qq);
     const scored: VectorHit[] = [];
     for (const c of candidates) {
       const blob = get.get(BigInt(c.id)) as Buffer | undefined;
@@ -552,14 +550,7 @@ export class EmbeddedIndex implements VectorIndex {
         blob.byteOffset % 4 === 0
           ? new Float32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4)
           : new Float32Array(new Uint8Array(blob).buffer);
-      let dot = 0;
-      let vv = 0;
-      for (let d = 0; d < v.length; d++) {
-        dot += v[d]! * vector[d]!;
-        vv += v[d]! * v[d]!;
-      }
-      const denom = Math.sqrt(vv) * qNorm;
-      scored.push({ id: c.id, score: denom > 0 ? dot / denom : 0 });
+      scored.push({ id: c.id, score: cosineSimilarity(v, vector) });
     }
     scored.sort((a, b) => b.score - a.score || a.id - b.id);
     return scored.slice(0, k);
