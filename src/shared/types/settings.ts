@@ -55,6 +55,11 @@ export const SettingsSchema = z.object({
       language: z.string().min(2).max(8).default('en'),
       /** Silence that ends an utterance (ms). */
       silenceTimeoutMs: z.number().int().min(200).max(5000).default(600),
+      /**
+       * Act as soon as the words heard so far are a complete command (decoded during the first
+       * moment of silence) instead of always waiting `silenceTimeoutMs`: the fast path to a reply.
+       */
+      endOnCompleteCommand: z.boolean().default(true),
       /** Silero VAD speech probability threshold. */
       vadThreshold: z.number().min(0.1).max(0.95).default(0.5),
       /** Push-to-talk: press the hotkey to start, again to stop (globalShortcut has no key-up). */
