@@ -127,6 +127,8 @@ export const VALID_EXAMPLES: Record<RouteName, Example[]> = {
   'voice.history': [{ input: {} }, { input: { limit: 5 } }],
   'voice.speak': [{ input: { text: 'Hello from the contract.', play: false } }],
   'voice.stopSpeaking': [{ input: {} }],
+  // espeak-ng is installed wherever voice.speak above answers.
+  'voice.ttsVoices': [{ input: {} }],
   // No microphone on a test machine.
   'voice.testMicrophone': [{ input: {}, outcome: 'UNAVAILABLE' }],
   'plugins.list': [{ input: {} }],

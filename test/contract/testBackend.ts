@@ -171,6 +171,7 @@ export function createTestBackend(): TestBackend {
     'voice.history': () => noVoice(),
     'voice.speak': () => noVoice(),
     'voice.stopSpeaking': () => noVoice(),
+    'voice.ttsVoices': () => noVoice(),
     'voice.testMicrophone': () => noVoice(),
     // No plugins in this backend.
     'plugins.list': () => noPlugins(),

@@ -89,7 +89,7 @@ test('Record turns a key press into an accelerator', async ({ page }) => {
   await expect(field.getByRole('textbox')).toHaveValue('CommandOrControl+Alt+M');
   await field.getByRole('button', { name: 'Save' }).click();
   await expect(field.getByRole('button', { name: 'Save' })).toBeDisabled();
-  await page.getByRole('button', { name: 'Voice' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Voice' }).click();
   await expect(page.getByRole('main')).toContainText('CommandOrControl+Alt+M');
 });
 

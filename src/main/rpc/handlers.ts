@@ -11,6 +11,7 @@ import type { KnowledgeService } from '../services/knowledge/knowledgeService';
 import type { AssistantService } from '../services/assistant/assistantService';
 import type { PluginService } from '../services/plugins/pluginService';
 import type { VoiceService } from '../services/voice/voiceService';
+import { listEspeakVoices } from '../services/voice/espeakVoices';
 import type { MetricsService } from '../services/metrics/metricsService';
 import { metricsHandlers } from './metricsHandlers';
 import type { ApiTokenService } from '../services/apiTokens/apiTokenService';
@@ -186,6 +187,8 @@ export function createHandlers(d: HandlerDeps): Handlers {
       };
     },
     'voice.stopSpeaking': () => vc().stopSpeaking(),
+    // Needs only espeak-ng, not the voice loop: the picker works before any model is installed.
+    'voice.ttsVoices': () => listEspeakVoices(),
     'voice.testMicrophone': () => vc().testMicrophone(),
     'plugins.list': () => pl().list(),
     'plugins.inspect': ({ path }) => pl().inspect(path),

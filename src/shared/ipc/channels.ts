@@ -61,6 +61,7 @@ export const ROUTES = [
   'voice.history',
   'voice.speak',
   'voice.stopSpeaking',
+  'voice.ttsVoices',
   'voice.testMicrophone',
   'plugins.list',
   'plugins.inspect',

@@ -17,6 +17,12 @@ import type { RouteDef } from './contract';
 
 const empty = z.object({}).strict();
 
+const EspeakVoiceSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  gender: z.enum(['male', 'female', 'unknown']),
+});
+
 export const voiceRoutes = {
   'voice.devices': {
     input: empty,
@@ -88,6 +94,17 @@ export const voiceRoutes = {
     mutates: true,
     summary:
       'Say something (ElevenLabs when allowed and a key is stored, else the local Piper voice or espeak-ng).',
+  },
+  'voice.ttsVoices': {
+    input: empty,
+    output: z.object({
+      /** Languages: what `ttsVoice` takes (`en-us`). */
+      voices: z.array(EspeakVoiceSchema),
+      /** Variants, added to a language with '+' (`en-us+f3`). */
+      variants: z.array(EspeakVoiceSchema),
+    }),
+    mutates: false,
+    summary: 'The espeak-ng voices and variants the local speech can use (for the voice picker in Settings).',
   },
   'voice.stopSpeaking': {
     input: empty,

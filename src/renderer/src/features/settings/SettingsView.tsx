@@ -10,6 +10,7 @@ import { HotkeysSection } from './HotkeysSection';
 import { ModelsScreen } from '../models/ModelsScreen';
 import { MemorySection } from './MemorySection';
 import { ProvidersSection } from './ProvidersSection';
+import { VoiceSettings } from './VoiceSettings';
 import '../ask/ask.css';
 
 export function SettingsView() {
@@ -50,6 +51,7 @@ export function SettingsView() {
           <GeneralSection settings={settings} desktop={desktop} />
           <BriefingSettings settings={settings} />
           <HotkeysSection settings={settings} desktop={desktop} />
+          <VoiceSettings settings={settings} />
           <PrivacySection settings={settings} />
           <ApiKeysSection cloudAllowed={settings.privacy.allowCloudProviders} />
           <ProvidersSection cloudAllowed={settings.privacy.allowCloudProviders} />

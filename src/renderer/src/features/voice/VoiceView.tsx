@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, type MouseEvent } from 'react';
 import { invoke, on } from '../../api';
 import type { RouteOutput } from '../../../../shared/ipc/contract';
 import type { VoiceInteraction, VoiceState } from '../../../../shared/types/voice';
@@ -185,7 +185,11 @@ export function VoiceView() {
             <h2 className="card__title">Microphone</h2>
           </div>
           <p className="card__hint">
-            Records 1.5 seconds from the input device chosen in Settings and shows its level.
+            Records 1.5 seconds from the input device chosen in{' '}
+            <a href="#/settings" onClick={openVoiceSettings}>
+              Settings → Voice
+            </a>{' '}
+            and shows its level.
           </p>
           <LevelMeter level={testing ? level : (mic?.rms ?? 0)} />
           {mic ? (
@@ -317,6 +321,19 @@ export function VoiceView() {
       </div>
     </div>
   );
+}
+
+/** Settings, scrolled to its Voice section (the link's hash alone would open Settings at the top). */
+function openVoiceSettings(e: MouseEvent<HTMLAnchorElement>): void {
+  e.preventDefault();
+  useNavStore.getState().setView('settings');
+  const scroll = (tries: number) => {
+    const el = document.getElementById('settings-voice');
+    if (el) el.scrollIntoView({ block: 'start' });
+    // Settings renders once they are loaded: try again for a moment.
+    else if (tries > 0) setTimeout(() => scroll(tries - 1), 50);
+  };
+  requestAnimationFrame(() => scroll(40));
 }
 
 /** A file's bytes as base64 (what voice.transcribeAudio takes). */
