@@ -205,6 +205,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         models: modelManagerSource(models, modelsDir),
         events,
         log,
+        // Chunks indexed before sentence vectors existed get them in the background (extractive answers).
+        backfillSentences: true,
       }),
     );
     store.add(instrumentSearch(metrics, knowledge));

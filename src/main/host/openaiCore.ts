@@ -23,7 +23,7 @@ import {
   type RetrievedPassage,
 } from '../services/assistant/grounding';
 import { NOTHING_FOUND } from '../services/assistant/providers/extractiveProvider';
-import type { ChatMessage, Provider } from '../services/assistant/providers/types';
+import type { ChatMessage, Provider, QueryVector } from '../services/assistant/providers/types';
 import { transcribeFile } from '../services/voice/transcriber';
 import type { ModelSpec } from '../workers/knowledgeProtocol';
 import {
@@ -167,8 +167,12 @@ async function chat(
   );
 
   let passages: RetrievedPassage[] = [];
+  let queryVector: QueryVector | null = null;
   if (call.grounded) {
-    passages = relevantPassages(question, await knowledgeRetriever(core.knowledge).search(question, call.k));
+    // The search's query vector rides along, so the extractive fallback ranks sentences without a model run.
+    const got = await knowledgeRetriever(core.knowledge).retrieve!(question, call.k);
+    passages = relevantPassages(question, got.passages);
+    queryVector = got.queryVector;
     // The app's answer when nothing relevant is found: no model invents one.
     if (passages.length === 0) {
       onDelta(NOTHING_FOUND);
@@ -212,6 +216,7 @@ async function chat(
           messages: prompt,
           question,
           passages: built.passages,
+          ...(queryVector ? { queryVector } : {}),
           maxTokens: answerTokens,
           ...(call.temperature !== null ? { temperature: call.temperature } : {}),
         };

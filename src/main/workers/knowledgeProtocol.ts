@@ -3,6 +3,7 @@
  * (`knowledgeWorker.ts`). Plain data only; vectors travel as transferable Float32Arrays.
  */
 import type { EmbeddingRuntimeParams, EmbedKind } from '../services/inference/embedder';
+import type { SentenceVectors } from '../services/knowledge/sentenceVectors';
 import type { Chunk, DocumentFormat, ParseErrorReason } from '../../shared/types/knowledge';
 import type { ErrorCode } from '../../shared/ipc/result';
 
@@ -26,6 +27,8 @@ export type ToWorker =
   | { t: 'load'; id: number; model: ModelSpec }
   | { t: 'unload'; id: number; modelId: string }
   | { t: 'embed'; id: number; modelId: string; texts: string[]; kind: EmbedKind }
+  /** Document vectors plus each text's late-pooled sentence vectors (re-embedding stored chunks). */
+  | { t: 'embedDocuments'; id: number; modelId: string; texts: string[] }
   | {
       t: 'ingest';
       id: number;
@@ -62,6 +65,14 @@ export interface IngestedFile {
   /** chunks.length x dimension, row-major. */
   vectors?: Float32Array;
   dimension?: number;
+  /** Per chunk, its sentences' vectors from the same forward pass (null: none could be pooled). */
+  sentences?: Array<SentenceVectors | null>;
+}
+
+export interface EmbeddedDocuments {
+  /** texts.length x dimension, row-major. */
+  vectors: Float32Array;
+  sentences: Array<SentenceVectors | null>;
 }
 
 export interface WorkerFailure {

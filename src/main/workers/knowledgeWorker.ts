@@ -20,8 +20,10 @@ import type { Chunk } from '../../shared/types/knowledge';
 import { createEmbedder, type Embedder } from '../services/inference/embedder';
 import { createDocumentChunker, type DocumentChunker } from '../services/knowledge/chunking';
 import { EmbedScheduler } from '../services/knowledge/embedScheduler';
+import { withSentenceVectors, type SentenceVectors } from '../services/knowledge/sentenceVectors';
 import { isParseError, parseFile } from '../services/knowledge/parsers';
 import type {
+  EmbeddedDocuments,
   FromWorker,
   IngestedFile,
   ModelSpec,
@@ -42,6 +44,8 @@ interface LoadedModel {
   embedder: Embedder;
   chunker: DocumentChunker;
   scheduler: EmbedScheduler;
+  /** The sentence vectors pooled along with a document vector the scheduler returned. */
+  sentencesOf(vector: Float32Array): SentenceVectors | null;
 }
 
 const models = new Map<string, Promise<LoadedModel>>();
@@ -75,11 +79,14 @@ async function load(spec: ModelSpec): Promise<LoadedModel> {
     threads,
   });
   const chunker = await createDocumentChunker(spec.tokenizerPath);
+  // Document texts get their sentences' vectors from the same run (late pooling, no extra inference).
+  const pooling = withSentenceVectors(embedder);
   return {
     spec,
     embedder,
     chunker,
-    scheduler: new EmbedScheduler(embedder, () => ({ maxBatch, maxBatchTokens })),
+    scheduler: new EmbedScheduler(pooling.embedder, () => ({ maxBatch, maxBatchTokens })),
+    sentencesOf: (v) => pooling.take(v) ?? null,
   };
 }
 
@@ -153,6 +160,7 @@ async function ingest(msg: Extract<ToWorker, { t: 'ingest' }>, signal: AbortSign
     chunks,
     vectors: packed,
     dimension: dim,
+    sentences: vectors.map((v) => m.sentencesOf(v)),
   };
 }
 
@@ -219,6 +227,19 @@ async function handle(msg: ToWorker): Promise<void> {
       });
       return;
     }
+    case 'embedDocuments': {
+      const ac = new AbortController();
+      controllers.set(msg.id, ac);
+      await reply(msg.id, async (): Promise<EmbeddedDocuments> => {
+        const m = await model(msg.modelId);
+        const vectors = await m.scheduler.embed(msg.texts, 'document', ac.signal);
+        const dim = m.spec.params.dimension;
+        const packed = new Float32Array(vectors.length * dim);
+        vectors.forEach((v, i) => packed.set(v, i * dim));
+        return { vectors: packed, sentences: vectors.map((v) => m.sentencesOf(v)) };
+      });
+      return;
+    }
     case 'ingest': {
       const ac = new AbortController();
       controllers.set(msg.id, ac);
@@ -233,7 +254,11 @@ async function reply(id: number, work: () => Promise<unknown>): Promise<void> {
     const value = await work();
     const transfer: ArrayBuffer[] = [];
     if (value instanceof Float32Array) transfer.push(value.buffer as ArrayBuffer);
-    else if (value && typeof value === 'object' && (value as IngestedFile).vectors instanceof Float32Array)
+    else if (
+      value &&
+      typeof value === 'object' &&
+      (value as { vectors?: unknown }).vectors instanceof Float32Array
+    )
       transfer.push((value as IngestedFile).vectors!.buffer as ArrayBuffer);
     send({ t: 'ok', id, value }, transfer);
   } catch (e) {

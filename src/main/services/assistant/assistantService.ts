@@ -39,7 +39,7 @@ import { impliedFacts, parseMemoryCommand } from './memoryPatterns';
 import { ExtractiveProvider, NOTHING_FOUND } from './providers/extractiveProvider';
 import { LocalProvider } from './providers/localProvider';
 import { OpenAiProvider, isCloudUrl } from './providers/openaiProvider';
-import type { Provider } from './providers/types';
+import type { Provider, QueryVector } from './providers/types';
 import { Router, type RouteResult } from './router';
 import { toSecondPerson } from './text';
 
@@ -463,12 +463,21 @@ export class AssistantService implements Disposable {
 
     const memories = (await this.memory.relevant(text, 5)).map((m) => m.text);
     let passages: RetrievedPassage[] = [];
-    if (grounded && this.o.retriever) {
-      const hits = await this.o.retriever.search(text, 8).catch((e: unknown) => {
+    let queryVector: QueryVector | undefined;
+    const retriever = this.o.retriever;
+    if (grounded && retriever) {
+      // The search's own query vector comes back with the passages' stored sentence vectors: the
+      // extractive answer ranks sentences with them and runs no model.
+      const got = await (
+        retriever.retrieve
+          ? retriever.retrieve(text, 8)
+          : retriever.search(text, 8).then((p) => ({ passages: p, queryVector: null }))
+      ).catch((e: unknown) => {
         this.o.log.warn({ err: e }, 'retrieval failed; answering without documents');
-        return [] as RetrievedPassage[];
+        return { passages: [] as RetrievedPassage[], queryVector: null };
       });
-      passages = relevantPassages(text, hits);
+      passages = relevantPassages(text, got.passages);
+      queryVector = got.queryVector ?? undefined;
     }
     if (grounded && passages.length === 0 && memories.length === 0)
       return this.reply(conversationId, messageId, NOTHING_FOUND);
@@ -493,6 +502,7 @@ export class AssistantService implements Disposable {
           messages: built.messages,
           question: text,
           passages: built.passages,
+          ...(queryVector ? { queryVector } : {}),
           maxTokens: Math.min(512, Math.floor(provider.contextSize / 4)),
         };
       },

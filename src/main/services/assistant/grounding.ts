@@ -6,7 +6,8 @@
  */
 import type { AnswerCitation } from '../../../shared/types/assistant';
 import type { SearchHit } from '../../../shared/types/library';
-import type { ChatMessage, ContextPassage, Provider } from './providers/types';
+import type { SentenceVectors } from '../knowledge/sentenceVectors';
+import type { ChatMessage, ContextPassage, Provider, QueryVector } from './providers/types';
 import { terms, termCoverage } from './text';
 
 export interface RetrievedPassage {
@@ -17,26 +18,57 @@ export interface RetrievedPassage {
   cosine: number | null;
   /** Whether the keyword leg found it. */
   keyword: boolean;
+  /** The chunk's stored sentence vectors, of the model of the retrieval's query vector. */
+  sentences?: SentenceVectors;
+}
+
+/** Passages and the query vector the search computed (null: its vector leg did not run). */
+export interface Retrieval {
+  passages: RetrievedPassage[];
+  queryVector: QueryVector | null;
 }
 
 export interface Retriever {
   search(query: string, k: number): Promise<RetrievedPassage[]>;
+  /** The same search with the query vector and sentence vectors (for answers that run no model). */
+  retrieve?(query: string, k: number): Promise<Retrieval>;
 }
+
+type HybridInput = { query: string; k: number; mode: 'hybrid' };
 
 /** The knowledge service's hybrid search as a retriever. */
 export function knowledgeRetriever(kb: {
-  search(input: { query: string; k: number; mode: 'hybrid' }): Promise<{ hits: SearchHit[] }>;
+  search(input: HybridInput): Promise<{ hits: SearchHit[] }>;
+  searchForAnswer?(input: HybridInput): Promise<{
+    hits: SearchHit[];
+    queryVector: QueryVector | null;
+    sentences: ReadonlyMap<number, SentenceVectors>;
+  }>;
 }): Retriever {
+  const passage = (h: SearchHit, sentences?: SentenceVectors): RetrievedPassage => ({
+    chunkId: h.chunkId,
+    text: h.text,
+    citation: h.citation,
+    cosine: h.legScores.cosine,
+    keyword: h.ranks.keyword !== null,
+    ...(sentences ? { sentences } : {}),
+  });
   return {
     async search(query, k) {
       const res = await kb.search({ query: query.slice(0, 2000), k, mode: 'hybrid' });
-      return res.hits.map((h) => ({
-        chunkId: h.chunkId,
-        text: h.text,
-        citation: h.citation,
-        cosine: h.legScores.cosine,
-        keyword: h.ranks.keyword !== null,
-      }));
+      return res.hits.map((h) => passage(h));
+    },
+    async retrieve(query, k) {
+      const input: HybridInput = { query: query.slice(0, 2000), k, mode: 'hybrid' };
+      if (!kb.searchForAnswer) {
+        const res = await kb.search(input);
+        return { passages: res.hits.map((h) => passage(h)), queryVector: null };
+      }
+      const res = await kb.searchForAnswer(input);
+      return {
+        passages: res.hits.map((h) => passage(h, res.sentences.get(h.chunkId))),
+        queryVector: res.queryVector,
+      };
     },
   };
 }
@@ -126,7 +158,14 @@ export async function buildPrompt(i: PromptInput): Promise<BuiltPrompt> {
       used = budget;
     } else used += c;
     sources.push(sourceHeader(n, x) + text);
-    passages.push({ n, kind: 'document', text, rank: passages.length });
+    // Sentence vectors are matched by span, so a shortened passage keeps those of its first sentences.
+    passages.push({
+      n,
+      kind: 'document',
+      text,
+      rank: passages.length,
+      ...(x.sentences ? { sentences: x.sentences } : {}),
+    });
     citations.push({
       n,
       documentId: x.citation.documentId,

@@ -186,9 +186,12 @@ export class MemoryStore {
   private async scored(question: string): Promise<Array<{ row: Row; score: number }>> {
     const q = terms(question);
     const qs = new Set(q);
+    const rows = this.rows();
+    // No memories: nothing to compare the question with, so no model run for it either.
+    if (rows.length === 0) return [];
     const vec = await this.vector(question);
     const out: Array<{ row: Row; score: number }> = [];
-    for (const r of this.rows()) {
+    for (const r of rows) {
       const t = terms(r.text);
       let overlap = 0;
       for (const w of new Set(t)) if (qs.has(w)) overlap++;

@@ -28,19 +28,71 @@ export function stem(w: string): string {
   return w;
 }
 
-/** Splits prose into sentences (keeps the end punctuation; a long line without one is one sentence). */
-export function sentences(text: string): string[] {
-  const out: string[] = [];
-  for (const block of text.split(/\n{2,}|\n(?=[-*•#]|\d+[.)] )/)) {
-    const flat = block.replace(/\s+/g, ' ').trim();
+/** A sentence of a text: its words with whitespace collapsed, and where it lies in the original. */
+export interface SentenceSpan {
+  text: string;
+  /** Character offsets in the original text: [start, end). */
+  start: number;
+  end: number;
+}
+
+const BLOCK_BREAK = /\n{2,}|\n(?=[-*•#]|\d+[.)] )/g;
+/**
+ * A sentence runs to a run of end punctuation followed by whitespace (or to the end of its block);
+ * punctuation inside a word or number ("2.5", "e.g.") does not end it.
+ */
+const SENTENCE = /(?:[^.!?]|[.!?]+(?=[^\s.!?]))+(?:[.!?]+(?=\s|$)|$)|[.!?]+(?=\s|$)/g;
+
+/**
+ * Splits prose into sentences (keeps the end punctuation; a long line without one is one sentence),
+ * with each sentence's span in `text`. Blocks are paragraphs and list items. The split is the one the
+ * extractive answer uses AND the one sentence vectors are stored for at ingest (they are matched by
+ * span), so a change here makes stored sentence vectors miss until the chunks are embedded again.
+ */
+export function sentenceSpans(text: string): SentenceSpan[] {
+  const out: SentenceSpan[] = [];
+  let from = 0;
+  const blocks: Array<[number, number]> = [];
+  for (const m of text.matchAll(BLOCK_BREAK)) {
+    blocks.push([from, m.index]);
+    from = m.index + m[0].length;
+  }
+  blocks.push([from, text.length]);
+  for (const [bs, be] of blocks) {
+    // The block with whitespace runs collapsed to one space and trimmed; at[i] is where flat[i] was.
+    let flat = '';
+    const at: number[] = [];
+    let space = false;
+    for (let i = bs; i < be; i++) {
+      const ch = text[i]!;
+      if (/\s/.test(ch)) {
+        space = flat.length > 0;
+        continue;
+      }
+      if (space) {
+        flat += ' ';
+        at.push(i - 1);
+        space = false;
+      }
+      flat += ch;
+      at.push(i);
+    }
     if (!flat) continue;
-    const parts = flat.match(/[^.!?]+(?:[.!?]+(?=\s|$)|$)/g) ?? [flat];
-    for (const p of parts) {
-      const s = p.trim();
-      if (s.length >= 3) out.push(s);
+    for (const m of flat.matchAll(SENTENCE)) {
+      let s = m.index;
+      let e = s + m[0].length;
+      while (s < e && flat[s] === ' ') s++;
+      while (e > s && flat[e - 1] === ' ') e--;
+      if (e - s < 3) continue;
+      out.push({ text: flat.slice(s, e), start: at[s]!, end: at[e - 1]! + 1 });
     }
   }
   return out;
+}
+
+/** Splits prose into sentences (see `sentenceSpans`). */
+export function sentences(text: string): string[] {
+  return sentenceSpans(text).map((s) => s.text);
 }
 
 /** Share of the query's distinct content terms that occur in `text`. */

@@ -32,10 +32,30 @@ export interface EmbedderOptions {
   threads?: number;
 }
 
+/** A text and character spans of it ([start, end), sorted, not overlapping) to pool vectors for. */
+export interface SpanInput {
+  text: string;
+  spans: ReadonlyArray<readonly [number, number]>;
+}
+
+export interface SpanPooled {
+  /** The text's vector, exactly as `embed` gives it. */
+  vector: Float32Array;
+  /**
+   * Per span: the mean of the text's token states over the span's tokens (normalised when the model
+   * is), from the same forward pass ("late pooling": contextual, and no extra inference). Null when
+   * the span's tokens were cut by truncation, hold no token, or cannot be located exactly (a
+   * tokenizer whose tokens cross the span's edges).
+   */
+  spans: Array<Float32Array | null>;
+}
+
 export interface Embedder {
   readonly dimension: number;
   /** One vector per text, in input order. */
   embed(texts: readonly string[], kind: EmbedKind): Promise<Float32Array[]>;
+  /** Like `embed`, plus one vector per span of each text from the same run (see SpanPooled). */
+  embedWithSpans(items: readonly SpanInput[], kind: EmbedKind): Promise<SpanPooled[]>;
   /** Token counts (after truncation) as the model sees them, [CLS]/[SEP] included. */
   countTokens(texts: readonly string[], kind: EmbedKind): number[];
   dispose(): Promise<void>;
@@ -43,6 +63,10 @@ export interface Embedder {
 
 interface Encoded {
   ids: number[];
+  /** Token ranges [from, to) in `ids` to pool separately (embedWithSpans); null: none located. */
+  tokenSpans?: Array<readonly [number, number] | null>;
+  /** Filled by runBatch when `tokenSpans` is set. */
+  spanVectors?: Array<Float32Array | null>;
 }
 
 export async function createEmbedder(options: EmbedderOptions): Promise<Embedder> {
@@ -79,6 +103,53 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
     if (ids.length <= params.maxTokens) return { ids };
     // Keep the leading special token(s) and the final [SEP]: truncate the middle-right content.
     return { ids: [...ids.slice(0, params.maxTokens - 1), ids[ids.length - 1]!] };
+  };
+
+  // Where a text's own tokens start and how many special tokens close it ([CLS] ... [SEP]: 1 and 1).
+  const bare = tokenizer.encode('a', { add_special_tokens: false }).ids;
+  const full = tokenizer.encode('a').ids;
+  const lead = Math.max(0, full.indexOf(bare[0]!));
+  const trail = Math.max(0, full.length - lead - bare.length);
+
+  /**
+   * The token range of each span: the text is cut at the spans' edges and each piece tokenized on
+   * its own; when the pieces' tokens put together are exactly the whole text's tokens (always so for
+   * tokenizers that split at whitespace and punctuation first, like BERT's WordPiece, as spans at
+   * sentence edges are), each span's tokens are known. Otherwise (or past truncation): null.
+   */
+  const locate = (text: string, kind: EmbedKind, ids: number[], spans: SpanInput['spans']) => {
+    const none = spans.map(() => null);
+    const prefix = prefixFor(kind);
+    const input = prefix + text;
+    // The text's own tokens: from `ids` when nothing was truncated, else tokenized again.
+    const content =
+      ids.length < params.maxTokens
+        ? ids.slice(lead, ids.length - trail)
+        : tokenizer.encode(input, { add_special_tokens: false }).ids;
+    const cuts: number[] = [0];
+    for (const [s, e] of spans) {
+      if (!(s >= cuts.at(-1)! - prefix.length && e >= s && e <= text.length)) return none;
+      cuts.push(s + prefix.length, e + prefix.length);
+    }
+    cuts.push(input.length);
+    const at: number[] = [0];
+    const pieces: number[] = [];
+    for (let c = 0; c + 1 < cuts.length; c++) {
+      const piece =
+        cuts[c + 1]! > cuts[c]!
+          ? tokenizer.encode(input.slice(cuts[c], cuts[c + 1]), { add_special_tokens: false }).ids
+          : [];
+      pieces.push(...piece);
+      at.push(pieces.length);
+    }
+    if (pieces.length !== content.length || pieces.some((id, i) => id !== content[i])) return none;
+    // After truncation the text's own tokens are ids[lead, ids.length - trail).
+    const end = ids.length - trail;
+    return spans.map((_, k): readonly [number, number] | null => {
+      const from = lead + at[2 * k + 1]!;
+      const to = lead + at[2 * k + 2]!;
+      return to > from && to <= end ? [from, to] : null;
+    });
   };
 
   const runBatch = async (batch: Encoded[]): Promise<Float32Array[]> => {
@@ -120,6 +191,18 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
       }
       if (params.normalize) normalizeInPlace(v);
       vectors.push(v);
+      const spans = batch[i]!.tokenSpans;
+      if (spans)
+        batch[i]!.spanVectors = spans.map((r) => {
+          if (!r) return null;
+          const sv = new Float32Array(dim);
+          for (let t = r[0]; t < r[1]; t++) {
+            const base = (i * seq + t) * dim;
+            for (let d = 0; d < dim; d++) sv[d]! += data[base + d]!;
+          }
+          for (let d = 0; d < dim; d++) sv[d]! /= r[1] - r[0];
+          return params.normalize ? normalizeInPlace(sv) : sv;
+        });
     }
     return vectors;
   };
@@ -138,6 +221,21 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
         const idx = order.slice(start, start + batchSize);
         const vectors = await runBatch(idx.map((i) => encoded[i]!));
         idx.forEach((i, k) => (result[i] = vectors[k]!));
+      }
+      return result;
+    },
+    async embedWithSpans(items, kind) {
+      if (disposed) throw new AppError('UNAVAILABLE', 'the embedder was disposed');
+      const encoded = items.map((it) => {
+        const e = encode(it.text, kind);
+        return { ...e, tokenSpans: locate(it.text, kind, e.ids, it.spans) };
+      });
+      const order = encoded.map((_, i) => i).sort((a, b) => encoded[a]!.ids.length - encoded[b]!.ids.length);
+      const result = new Array<SpanPooled>(items.length);
+      for (let start = 0; start < order.length; start += batchSize) {
+        const idx = order.slice(start, start + batchSize);
+        const vectors = await runBatch(idx.map((i) => encoded[i]!));
+        idx.forEach((i, k) => (result[i] = { vector: vectors[k]!, spans: encoded[i]!.spanVectors ?? [] }));
       }
       return result;
     },

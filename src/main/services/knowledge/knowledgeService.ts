@@ -52,6 +52,7 @@ import {
   type DocumentRow,
   type JobRow,
 } from './store';
+import type { SentenceVectors } from './sentenceVectors';
 import { WorkerError, type KnowledgeWorkerClient } from './workerClient';
 import type { IngestStage, ModelSpec } from '../../workers/knowledgeProtocol';
 
@@ -101,6 +102,20 @@ export interface KnowledgeServiceOptions {
   reembedBatch?: number;
   /** Start processing the queue at once (default true). */
   autoStart?: boolean;
+  /**
+   * Give chunks indexed before sentence vectors existed (migration 0110) their sentence vectors, in
+   * the background once the model is loaded: one more forward pass per such chunk, once. Default
+   * false (benchmarks write chunk rows by hand); the app turns it on.
+   */
+  backfillSentences?: boolean;
+}
+
+/** A search with what the extractive answer needs to rank sentences without running a model. */
+export interface AnswerSearchResult extends SearchResult {
+  /** The query's vector (normalised) and its model; null when the vector leg did not run. */
+  queryVector: { modelId: string; vector: Float32Array } | null;
+  /** Stored sentence vectors of the hits for the query vector's model (hits without are absent). */
+  sentences: Map<number, SentenceVectors>;
 }
 
 const MAX_FILES_PER_IMPORT = 100_000;
@@ -179,6 +194,8 @@ export class KnowledgeService implements Disposable {
     terms: Map<string, { df: number; rows: Set<number> | undefined }>;
   } = { generation: -1, chunks: -1, terms: new Map() };
   private idleWaiters: Array<() => void> = [];
+  /** The query vector of each search result still held by someone (for `searchForAnswer`). */
+  private readonly queryVectors = new WeakMap<SearchResult, { modelId: string; vector: Float32Array }>();
 
   constructor(private readonly o: KnowledgeServiceOptions) {
     this.db = o.db;
@@ -248,6 +265,7 @@ export class KnowledgeService implements Disposable {
         const activeId = this.store.getState('search.model');
         if (!activeId) this.store.setState('search.model', spec.id);
         else if (activeId !== spec.id) this.startReembed(spec, activeId);
+        else if (this.o.backfillSentences) this.startReembed(spec, spec.id, 'sentences');
         this.targetSpec = spec;
         return spec;
       })();
@@ -317,23 +335,46 @@ export class KnowledgeService implements Disposable {
     return spec;
   }
 
-  private startReembed(spec: ModelSpec, from: string): void {
+  /**
+   * Embeds the stored chunks again in the background: for a new model (`from` is the old one), or,
+   * with `only: 'sentences'`, just to give chunks of the current model that lack them their sentence
+   * vectors (chunks indexed before those existed); searches go on meanwhile.
+   */
+  private startReembed(spec: ModelSpec, from: string, only?: 'sentences'): void {
     if (this.reembedState?.to === spec.id) return;
-    const total = this.db.prepare('SELECT count(*) FROM chunks').pluck().get() as number;
-    this.reembedState = { from, to: spec.id, done: 0, total };
-    this.o.log?.info({ from, to: spec.id, chunks: total }, 'knowledge: re-embedding for a new model');
+    if (only) {
+      const lacking = this.db
+        .prepare(
+          `SELECT count(*) FROM chunk_vectors v WHERE v.model_id = ?
+           AND NOT EXISTS (SELECT 1 FROM chunk_sentences s WHERE s.chunk_id = v.chunk_id AND s.model_id = v.model_id)`,
+        )
+        .pluck()
+        .get(spec.id) as number;
+      if (lacking === 0) return;
+      this.reembedState = { from, to: spec.id, done: 0, total: lacking };
+      this.o.log?.info({ model: spec.id, chunks: lacking }, 'knowledge: adding sentence vectors');
+    } else {
+      const total = this.db.prepare('SELECT count(*) FROM chunks').pluck().get() as number;
+      this.reembedState = { from, to: spec.id, done: 0, total };
+      this.o.log?.info({ from, to: spec.id, chunks: total }, 'knowledge: re-embedding for a new model');
+    }
     const previous = this.reembedRun ?? Promise.resolve();
     this.reembedRun = previous
-      .then(() => this.reembed(spec, from))
+      .then(() => this.reembed(spec, from, only))
       .catch((e: unknown) => this.o.log?.warn({ err: e }, 'knowledge: re-embedding stopped'));
   }
 
-  private async reembed(spec: ModelSpec, from: string): Promise<void> {
+  private async reembed(spec: ModelSpec, from: string, only?: 'sentences'): Promise<void> {
     const batch = this.o.reembedBatch ?? 128;
     const missing = this.db.prepare(
-      `SELECT c.id, c.text, c.document_id FROM chunks c
-       WHERE NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.chunk_id = c.id AND v.model_id = ?)
-       ORDER BY c.id LIMIT ?`,
+      only
+        ? `SELECT c.id, c.text, c.document_id FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id
+           WHERE v.model_id = @model AND NOT EXISTS
+             (SELECT 1 FROM chunk_sentences s WHERE s.chunk_id = v.chunk_id AND s.model_id = @model)
+           ORDER BY v.chunk_id LIMIT @limit`
+        : `SELECT c.id, c.text, c.document_id FROM chunks c
+           WHERE NOT EXISTS (SELECT 1 FROM chunk_vectors v WHERE v.chunk_id = c.id AND v.model_id = @model)
+           ORDER BY c.id LIMIT @limit`,
     );
     const ins = this.db.prepare(
       `INSERT OR REPLACE INTO chunk_vectors (chunk_id, model_id, vector)
@@ -341,25 +382,37 @@ export class KnowledgeService implements Disposable {
     );
     for (;;) {
       if (this.disposed || this.reembedState?.to !== spec.id) return;
-      const rows = missing.all(spec.id, batch) as Array<{ id: number; text: string; document_id: number }>;
+      const rows = missing.all({ model: spec.id, limit: batch }) as Array<{
+        id: number;
+        text: string;
+        document_id: number;
+      }>;
       if (rows.length === 0) break;
-      const vectors = await this.o.worker.embed(
+      // The chunks' vectors and their sentences' vectors from one run, written together.
+      const { vectors, sentences } = await this.o.worker.embedDocuments(
         spec.id,
         rows.map((r) => r.text),
-        'document',
       );
       if (this.disposed) return;
       const docs = new Set<number>();
       this.db.transaction(() => {
         rows.forEach((r, i) => {
+          this.store.writeSentences(r.id, spec.id, sentences[i] ?? null);
+          if (only) return; // the chunk's vector is already there
           ins.run(r.id, spec.id, vectorToBlob(vectors[i]!), r.id);
           docs.add(r.document_id);
           this.store.markVectorSync(r.document_id);
         });
       })();
-      await this.syncDocuments([...docs]);
+      if (docs.size > 0) await this.syncDocuments([...docs]);
       this.reembedState.done += rows.length;
       this.scheduleEmit();
+    }
+    if (only) {
+      this.reembedState = undefined;
+      this.o.log?.info({ model: spec.id }, 'knowledge: sentence vectors added');
+      this.scheduleEmit();
+      return;
     }
     // Complete: searches move to the new collection, the old vectors go.
     this.store.setState('search.model', spec.id);
@@ -370,6 +423,7 @@ export class KnowledgeService implements Disposable {
         .dropCollection(collectionFor(from))
         .catch((e: unknown) => this.o.log?.warn({ err: e }, 'knowledge: could not drop the old collection'));
       this.db.prepare('DELETE FROM chunk_vectors WHERE model_id = ?').run(from);
+      this.db.prepare('DELETE FROM chunk_sentences WHERE model_id = ?').run(from);
       this.specs.delete(from);
       await this.o.worker.unload(from).catch(() => undefined);
     }
@@ -731,6 +785,7 @@ export class KnowledgeService implements Disposable {
                 chunks: res.chunks ?? [],
                 vectors: res.vectors ?? new Float32Array(),
                 dimension: res.dimension ?? spec.params.dimension,
+                ...(res.sentences ? { sentences: res.sentences } : {}),
               },
               spec.id,
               tags,
@@ -1036,6 +1091,25 @@ export class KnowledgeService implements Disposable {
 
   // ---- search ------------------------------------------------------------------------------------
 
+  /**
+   * The hybrid search for a grounded answer: the hits, plus the query vector the vector leg computed
+   * and the hits' stored sentence vectors of that same model, so the extractive answer ranks
+   * sentences by meaning without running the model again. It goes through `search` (so whatever
+   * observes searches sees this one too); the query vector is kept beside that search's result.
+   */
+  async searchForAnswer(input: SearchInput): Promise<AnswerSearchResult> {
+    const result = await this.search(input);
+    const queryVector = this.queryVectors.get(result) ?? null;
+    const sentences =
+      queryVector && result.hits.length > 0
+        ? this.store.sentenceVectors(
+            result.hits.map((h) => h.chunkId),
+            queryVector.modelId,
+          )
+        : new Map<number, SentenceVectors>();
+    return { ...result, queryVector, sentences };
+  }
+
   async search(input: SearchInput): Promise<SearchResult> {
     const t0 = performance.now();
     const q = SearchInputSchema.parse(input);
@@ -1049,6 +1123,7 @@ export class KnowledgeService implements Disposable {
     let vectorMs = 0;
     let spec: ModelSpec | undefined;
     let vectorHits: Promise<Array<{ id: number; score: number }>> = Promise.resolve([]);
+    let queryVector: AnswerSearchResult['queryVector'] = null;
     const empty = this.db.prepare('SELECT 1 FROM chunks LIMIT 1').get() === undefined;
     if (q.mode !== 'keyword' && !empty) {
       spec = await this.searchSpec();
@@ -1061,6 +1136,7 @@ export class KnowledgeService implements Disposable {
               const te = performance.now();
               const [vec] = await this.o.worker.embed(s.id, [q.query], 'query');
               embedMs = performance.now() - te;
+              queryVector = { modelId: s.id, vector: vec! };
               const tv = performance.now();
               const hits = await this.o.vectors.search(collectionFor(s.id), vec!, {
                 k: legK,
@@ -1120,7 +1196,7 @@ export class KnowledgeService implements Disposable {
     }
     const top = ranked.slice(0, q.k);
     const hits = this.hydrate(top, parsed, kwRank, vecRank, bm25, cos);
-    return {
+    const result: SearchResult = {
       query: q.query,
       mode: q.mode,
       hits,
@@ -1129,6 +1205,9 @@ export class KnowledgeService implements Disposable {
       timings: { keywordMs, embedMs, vectorMs, totalMs: performance.now() - t0 },
       notes,
     };
+    const qv = queryVector as AnswerSearchResult['queryVector'];
+    if (qv) this.queryVectors.set(result, qv);
+    return result;
   }
 
   /**

@@ -4,10 +4,12 @@
  * transaction.
  */
 import path from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Chunk, DocumentFormat } from '../../../shared/types/knowledge';
 import type { ChunkView, DocumentDetail, DocumentSummary, IngestJob } from '../../../shared/types/library';
 import type { Database } from '../storage/database';
 import { normalizeFolder, type VectorItem, type VectorPayload } from '../vectors/vectorIndex';
+import { sentenceBlobs, sentenceVectorsFromBlobs, type SentenceVectors } from './sentenceVectors';
 
 export interface DocumentRow {
   id: number;
@@ -167,9 +169,19 @@ export interface IndexedContent {
   chunks: Chunk[];
   vectors: Float32Array;
   dimension: number;
+  /** Per chunk, its sentence vectors (null: none pooled; absent: none made, e.g. an older worker). */
+  sentences?: Array<SentenceVectors | null>;
 }
 
+const NO_SENTENCES: SentenceVectors = {
+  spans: new Uint32Array(0),
+  vectors: new Int8Array(0),
+  scales: new Float32Array(0),
+};
+
 export class KnowledgeStore {
+  private insSentences: BetterSqlite3.Statement<unknown[]> | undefined;
+
   constructor(readonly db: Database) {}
 
   // ---- documents ---------------------------------------------------------------------------------
@@ -269,6 +281,7 @@ export class KnowledgeStore {
         c.charEnd,
       ).lastInsertRowid;
       insVec.run(chunkId, modelId, vectorToBlob(content.vectors.subarray(i * dim, (i + 1) * dim)));
+      if (content.sentences) this.writeSentences(Number(chunkId), modelId, content.sentences[i] ?? null);
     });
     this.markVectorSync(id);
     return id;
@@ -359,6 +372,35 @@ export class KnowledgeStore {
       }));
       after = rows.at(-1)!.id;
     }
+  }
+
+  /**
+   * Stores a chunk's sentence vectors for `modelId` (replacing any); null stores an empty row, so the
+   * chunk counts as done. Does nothing when the chunk is gone (deleted while it was embedded).
+   */
+  writeSentences(chunkId: number, modelId: string, s: SentenceVectors | null): void {
+    const b = sentenceBlobs(s ?? NO_SENTENCES);
+    this.insSentences ??= this.db.prepare(
+      `INSERT OR REPLACE INTO chunk_sentences (chunk_id, model_id, spans, vectors, scales)
+       SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM chunks WHERE id = ?)`,
+    );
+    this.insSentences.run(chunkId, modelId, b.spans, b.vectors, b.scales, chunkId);
+  }
+
+  /** The stored sentence vectors of these chunks for `modelId` (chunks without a row are absent). */
+  sentenceVectors(chunkIds: readonly number[], modelId: string): Map<number, SentenceVectors> {
+    const rows = this.db
+      .prepare(
+        `SELECT chunk_id AS id, spans, vectors, scales FROM chunk_sentences
+         WHERE model_id = ? AND chunk_id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(modelId, JSON.stringify(chunkIds)) as Array<{
+      id: number;
+      spans: Buffer;
+      vectors: Buffer;
+      scales: Buffer;
+    }>;
+    return new Map(rows.map((r) => [r.id, sentenceVectorsFromBlobs(r)]));
   }
 
   vectorCount(modelId: string): number {

@@ -9,8 +9,10 @@ import type { Worker } from 'node:worker_threads';
 import { AppError } from '../../../shared/ipc/result';
 import type { EmbedKind } from '../inference/embedder';
 import { createWorker } from '../../workers/createWorker';
+import type { SentenceVectors } from './sentenceVectors';
 import type {
   ChunkingOptions,
+  EmbeddedDocuments,
   FromWorker,
   IngestStage,
   IngestedFile,
@@ -97,6 +99,20 @@ export class KnowledgeWorkerClient {
     const out: Float32Array[] = [];
     for (let i = 0; i < texts.length; i++) out.push(packed.subarray(i * dim, (i + 1) * dim));
     return out;
+  }
+
+  /** Document vectors of texts, each with its sentences' late-pooled vectors (null: none pooled). */
+  async embedDocuments(
+    modelId: string,
+    texts: string[],
+    signal?: AbortSignal,
+  ): Promise<{ vectors: Float32Array[]; sentences: Array<SentenceVectors | null> }> {
+    const dim = this.models.get(modelId)?.params.dimension;
+    if (!dim) throw new AppError('UNAVAILABLE', `The embedding model ${modelId} is not loaded.`);
+    const r = (await this.call({ t: 'embedDocuments', id: 0, modelId, texts }, signal)) as EmbeddedDocuments;
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < texts.length; i++) vectors.push(r.vectors.subarray(i * dim, (i + 1) * dim));
+    return { vectors, sentences: r.sentences };
   }
 
   ingest(

@@ -3,22 +3,29 @@
  * that best match the question, in a readable order, each followed by its [n] citation. Always
  * available, so it is the last resort of every chain.
  *
- * Scoring, with the embedding model (the app's: it runs in the knowledge worker, off the main
- * thread): the cosine similarity of each sentence to the question, plus the share of the question's
- * informative words (IDF-weighted, BM25's term weights) the sentence contains, plus a small bonus
- * for the passage's retrieval rank. Meaning leads, so a paraphrased question ("when was the tower
- * constructed") finds "It was built in 1904" over a sentence that merely repeats a word of it.
- * Without an embedding model (none installed, or it fails): BM25 over the sentences, plus the rank
- * bonus. Embedding costs tens of milliseconds a sentence batch on a laptop CPU, so it is skipped when
- * keywords already settle it (a sentence holds every content word of the question) and limited to
- * the `maxEmbedded` most promising sentences otherwise.
+ * Scoring by meaning: the cosine similarity of each sentence to the question, plus the share of the
+ * question's informative words (IDF-weighted, BM25's term weights) the sentence contains, plus a
+ * small bonus for the passage's retrieval rank. Meaning leads, so a paraphrased question ("when was
+ * the tower constructed") finds "It was built in 1904" over a sentence that merely repeats a word of
+ * it. The vectors cost no model run: each passage's sentence vectors were stored at ingest (pooled
+ * from the chunk's own forward pass, see knowledge/sentenceVectors.ts) and the question's vector is
+ * the one the hybrid search already computed (`ProviderRequest.queryVector`, same model).
+ *
+ * A passage without stored sentence vectors (indexed before they existed and not yet filled in):
+ * with an embedding function, up to `maxEmbedded` of its most promising sentences are embedded on
+ * the spot together with the question (tens of milliseconds a batch on a laptop CPU; each cosine
+ * pairs vectors of one model); without one, its sentences keep their keyword scores. With no vectors
+ * at all (no embedding model): BM25 over the sentences, plus the rank bonus. When keywords already
+ * settle it (a sentence holds every content word of the question), the keyword ranking stands.
  */
-import { sentences, terms, toSecondPerson } from '../text';
+import { sentenceAt, sentenceDot } from '../../knowledge/sentenceVectors';
+import { sentenceSpans, terms, toSecondPerson } from '../text';
 import {
   estimateTokens,
   type ContextPassage,
   type Provider,
   type ProviderRequest,
+  type QueryVector,
   type StreamPart,
 } from './types';
 
@@ -27,7 +34,10 @@ export interface ExtractiveOptions {
   name?: string;
   /** Sentences in the answer at most. Default 3. */
   maxSentences?: number;
-  /** Optional: embeddings of the question and sentences (normalised), to rank by meaning. */
+  /**
+   * Optional: embeddings of the question and sentences (normalised), for passages that have no
+   * stored sentence vectors.
+   */
   embed?: (texts: string[]) => Promise<Float32Array[]>;
   /** Sentences embedded per answer at most (the best by keywords and retrieval rank). Default 16. */
   maxEmbedded?: number;
@@ -35,6 +45,9 @@ export interface ExtractiveOptions {
 
 interface Candidate {
   text: string;
+  /** Where the sentence lies in the passage text (stored sentence vectors are found by it). */
+  start: number;
+  end: number;
   passage: ContextPassage;
   order: number;
   terms: string[];
@@ -65,7 +78,7 @@ export class ExtractiveProvider implements Provider {
   }
 
   async *stream(req: ProviderRequest): AsyncIterable<StreamPart> {
-    const answer = await this.answer(req.question, req.passages);
+    const answer = await this.answer(req.question, req.passages, req.queryVector);
     // Stream sentence by sentence, as a model would.
     const parts = answer.split(/(?<=\])\s+|(?<=\.)\s+(?=[A-Z])/);
     for (let i = 0; i < parts.length; i++) {
@@ -80,14 +93,27 @@ export class ExtractiveProvider implements Provider {
     };
   }
 
-  /** The extractive answer as one string. */
-  async answer(question: string, passages: readonly ContextPassage[]): Promise<string> {
+  /**
+   * The extractive answer as one string. `query`: the search's vector of the question, paired with
+   * the passages' stored sentence vectors (they must be of its model).
+   */
+  async answer(question: string, passages: readonly ContextPassage[], query?: QueryVector): Promise<string> {
     const q = [...new Set(terms(question))];
     const cands: Candidate[] = [];
     let order = 0;
     for (const p of passages)
-      for (const s of sentences(p.text))
-        cands.push({ text: s, passage: p, order: order++, terms: terms(s), bm25: 0, coverage: 0, score: 0 });
+      for (const s of sentenceSpans(p.text))
+        cands.push({
+          text: s.text,
+          start: s.start,
+          end: s.end,
+          passage: p,
+          order: order++,
+          terms: terms(s.text),
+          bm25: 0,
+          coverage: 0,
+          score: 0,
+        });
     if (cands.length === 0 || q.length === 0) return NOTHING_FOUND;
 
     // BM25 over sentences as the documents.
@@ -124,7 +150,7 @@ export class ExtractiveProvider implements Provider {
 
     // A sentence with every content word of the question: keywords settle it, no embedding needed.
     const settled = cands.some((c) => c.coverage >= 0.999);
-    const byMeaning = this.o.embed && !settled ? await this.rankByMeaning(question, cands) : false;
+    const byMeaning = settled ? false : await this.rankByMeaning(question, cands, query);
     const best = cands.filter((c) => c.score > 0).sort((a, b2) => b2.score - a.score);
     if (best.length === 0) return NOTHING_FOUND;
     // Keep sentences close to the best one: the rest is noise. Keyword scores spread wide (a third of
@@ -157,11 +183,46 @@ export class ExtractiveProvider implements Provider {
 
   /**
    * Re-scores the candidates by meaning: cosine to the question, plus keyword coverage and the
-   * retrieval-rank bonus. Embeds the question and at most `maxEmbedded` sentences (the best by
-   * keywords, then by retrieval rank); the others keep only their keyword part. Returns false (and
-   * leaves the keyword scores) when embedding fails.
+   * retrieval-rank bonus. Cosines come from the stored sentence vectors and the search's query
+   * vector; for passages with none stored, from embedding the question and at most `maxEmbedded` of
+   * their sentences (the best by keywords, then by retrieval rank) when an embedder is given. Others
+   * keep only their keyword part. Returns false (and leaves the keyword scores) when no sentence got
+   * a cosine.
    */
-  private async rankByMeaning(question: string, cands: Candidate[]): Promise<boolean> {
+  private async rankByMeaning(question: string, cands: Candidate[], query?: QueryVector): Promise<boolean> {
+    const cosine = new Map<Candidate, number>();
+    if (query) {
+      const dim = query.vector.length;
+      for (const c of cands) {
+        const sv = c.passage.sentences;
+        if (!sv || sv.vectors.length !== sv.scales.length * dim) continue;
+        const i = sentenceAt(sv, c.start, c.end);
+        if (i >= 0) cosine.set(c, sentenceDot(sv, i, query.vector));
+      }
+    }
+    // Passages without stored sentence vectors: a few of their sentences embedded now.
+    const unstored = cands.filter((c) => !(query && c.passage.sentences));
+    if (this.o.embed && unstored.length > 0) await this.embedSome(question, unstored, cosine);
+    if (cosine.size === 0) return false;
+    for (const c of cands) {
+      const cos = cosine.get(c) ?? 0;
+      const relevant = cos >= MIN_COSINE || c.coverage > 0;
+      c.score = relevant
+        ? Math.max(0, cos) +
+          COVERAGE_WEIGHT * c.coverage +
+          0.05 / (1 + c.passage.rank) +
+          (c.passage.kind === 'memory' ? 0.15 : 0)
+        : 0;
+    }
+    return true;
+  }
+
+  /** Embeds the question and the `maxEmbedded` most promising of `cands` (one batch); sets cosines. */
+  private async embedSome(
+    question: string,
+    cands: Candidate[],
+    cosine: Map<Candidate, number>,
+  ): Promise<void> {
     // Half the pool: the sentences keywords like best; the rest: the best-retrieved passages' sentences
     // in order (retrieval ranked the passages by meaning already, so the answer is likely among them).
     const max = this.o.maxEmbedded ?? 16;
@@ -179,28 +240,16 @@ export class ExtractiveProvider implements Provider {
     try {
       vecs = await this.o.embed!([question, ...pool.map((c) => c.text)]);
     } catch {
-      return false; // keyword scores alone still give an answer
+      return; // keyword scores alone still give an answer
     }
     const qv = vecs[0];
-    if (!qv || vecs.length !== pool.length + 1) return false;
-    const cosine = new Map<Candidate, number>();
+    if (!qv || vecs.length !== pool.length + 1) return;
     pool.forEach((c, i) => {
       const v = vecs[i + 1]!;
       let dot = 0;
       for (let d = 0; d < qv.length; d++) dot += qv[d]! * v[d]!;
       cosine.set(c, dot);
     });
-    for (const c of cands) {
-      const cos = cosine.get(c) ?? 0;
-      const relevant = cos >= MIN_COSINE || c.coverage > 0;
-      c.score = relevant
-        ? Math.max(0, cos) +
-          COVERAGE_WEIGHT * c.coverage +
-          0.05 / (1 + c.passage.rank) +
-          (c.passage.kind === 'memory' ? 0.15 : 0)
-        : 0;
-    }
-    return true;
   }
 
   probe(): Promise<void> {

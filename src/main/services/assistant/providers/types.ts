@@ -3,6 +3,7 @@
  * model (in a worker thread), and the extractive fallback that needs no model.
  */
 import type { ProviderKind } from '../../../../shared/types/assistant';
+import type { SentenceVectors } from '../../knowledge/sentenceVectors';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -17,6 +18,14 @@ export interface ContextPassage {
   text: string;
   /** Retrieval rank order (0 = best) for tie-breaks. */
   rank: number;
+  /** The passage's stored sentence vectors, of the model of the request's `queryVector`. */
+  sentences?: SentenceVectors;
+}
+
+/** The question's vector as the search computed it, and the model that made it. */
+export interface QueryVector {
+  modelId: string;
+  vector: Float32Array;
 }
 
 export interface ProviderRequest {
@@ -24,6 +33,8 @@ export interface ProviderRequest {
   /** The question in plain text (the extractive provider scores sentences against it). */
   question: string;
   passages: ContextPassage[];
+  /** The search's query vector (the extractive provider pairs it with passages' sentence vectors). */
+  queryVector?: QueryVector;
   maxTokens: number;
   temperature?: number;
   signal: AbortSignal;

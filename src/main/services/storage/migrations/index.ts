@@ -14,6 +14,7 @@ import { migration as m0070 } from './0070-assistant';
 import { migration as m0080 } from './0080-plugins';
 import { migration as m0090 } from './0090-briefing';
 import { migration as m0100 } from './0100-api-tokens';
+import { migration as m0110 } from './0110-sentence-vectors';
 
 export const MIGRATIONS: readonly Migration[] = [
   m0010,
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0080,
   m0090,
   m0100,
+  m0110,
 ];
 
 export type { Migration } from './types';
