@@ -233,3 +233,76 @@ test('the Voice screen links to Settings → Voice', async ({ page }) => {
   await expect(page).toHaveURL(/#\/settings$/);
   await expect(page.getByRole('region', { name: 'Voice', exact: true })).toBeInViewport();
 });
+
+/**
+ * Answers chosen routes in place of the host (everything else goes through to it): how the section
+ * behaves when this machine has no microphone, or espeak-ng cannot list its voices, is not something
+ * the test machine can be switched to.
+ */
+async function answerRoutes(page: Page, answer: (route: string) => unknown): Promise<string[]> {
+  const asked: string[] = [];
+  await page.routeWebSocket(/\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((message) => {
+      const msg = JSON.parse(String(message)) as { id?: number; route?: string };
+      const result = msg.route ? answer(msg.route) : undefined;
+      if (msg.route) asked.push(msg.route);
+      if (result === undefined) server.send(message);
+      else ws.send(JSON.stringify({ id: msg.id, result }));
+    });
+  });
+  return asked;
+}
+
+test('no microphone, or a failing device list, is said plainly; Refresh asks again', async ({ page }) => {
+  let devices: unknown = { ok: true, value: [] };
+  const asked = await answerRoutes(page, (route) => (route === 'voice.devices' ? devices : undefined));
+  const section = await openVoiceSettings(page);
+  await expect(section.getByRole('alert')).toHaveText(/No microphone found/);
+  await expect(section.getByLabel('Input device')).toHaveValue('default');
+
+  devices = { ok: false, code: 'UNAVAILABLE', message: 'arecord is not installed' };
+  await section.getByRole('button', { name: 'Refresh the microphone list' }).click();
+  await expect(section.getByRole('alert')).toHaveText('Could not list microphones: arecord is not installed');
+  await expect(section.getByLabel('Input device')).toHaveValue('default');
+
+  devices = {
+    ok: true,
+    value: [
+      { id: 'default', label: 'Default audio device (default)', backend: 'alsa', isDefault: true },
+      { id: 'pulse:usb-mic', label: 'usb-mic', backend: 'pulse', isDefault: false },
+    ],
+  };
+  await section.getByRole('button', { name: 'Refresh the microphone list' }).click();
+  await expect(section.getByRole('alert')).toHaveCount(0);
+  await expect(section.getByLabel('Input device').locator('option')).toHaveText([
+    'Default audio device (default) — default',
+    'usb-mic',
+  ]);
+  expect(asked.filter((r) => r === 'voice.devices')).toHaveLength(3);
+});
+
+test('without a list of espeak-ng voices, the voice is a text field that is checked before saving', async ({
+  page,
+  dataDir,
+}) => {
+  await answerRoutes(page, (route) =>
+    route === 'voice.ttsVoices'
+      ? { ok: false, code: 'UNAVAILABLE', message: 'espeak-ng is not installed' }
+      : undefined,
+  );
+  const section = await openVoiceSettings(page);
+  await expect(
+    section.getByText('espeak-ng could not list its voices (espeak-ng is not installed)'),
+  ).toBeVisible();
+  const voice = section.getByRole('textbox', { name: 'espeak-ng voice' });
+  await expect(voice).toHaveValue('en-us');
+  await voice.fill('en us; rm');
+  await voice.press('Enter');
+  await expect(section.getByRole('alert')).toContainText('A voice is a language such as en-us');
+  await expect(voice).toHaveAttribute('aria-invalid', 'true');
+  await voice.fill('en-gb+m3');
+  await voice.press('Enter');
+  await expect(section.getByRole('alert')).toHaveCount(0);
+  await expect.poll(() => voiceOnDisk(dataDir).ttsVoice).toBe('en-gb+m3');
+});
