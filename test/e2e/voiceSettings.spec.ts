@@ -306,3 +306,38 @@ test('without a list of espeak-ng voices, the voice is a text field that is chec
   await expect(section.getByRole('alert')).toHaveCount(0);
   await expect.poll(() => voiceOnDisk(dataDir).ttsVoice).toBe('en-gb+m3');
 });
+
+test('ElevenLabs can be chosen once cloud providers are on and its key is stored (never shown)', async ({
+  page,
+  context,
+  hostUrl,
+}) => {
+  const key = 'e2e-elevenlabs-key-not-a-real-one';
+  await callRoute(context, hostUrl, 'secrets.delete', { id: 'voice.elevenlabs' });
+  try {
+    await callRoute(context, hostUrl, 'settings.update', { privacy: { allowCloudProviders: true } });
+    const section = await openVoiceSettings(page);
+    const eleven = section.getByRole('radio', { name: 'ElevenLabs' });
+    await expect(section.getByTestId('elevenlabs-reason')).toContainText('No ElevenLabs API key is stored');
+    await expect(eleven).toBeDisabled();
+
+    // Stored elsewhere (another window): secrets.changed makes it choosable here at once.
+    expect(
+      (await callRoute(context, hostUrl, 'secrets.set', { id: 'voice.elevenlabs', value: key })).ok,
+    ).toBe(true);
+    await expect(eleven).toBeEnabled();
+    await expect(section.getByTestId('elevenlabs-reason')).toHaveCount(0);
+    await eleven.check();
+    await expect(section.getByRole('textbox', { name: 'ElevenLabs voice ID' })).toHaveValue(
+      '21m00Tcm4TlvDq8ikWAM',
+    );
+    await expect(page.locator('body')).not.toContainText(key);
+
+    // Cloud off again: still the saved choice, explained.
+    await page.getByRole('switch', { name: 'Allow cloud providers' }).click();
+    await expect(section.getByTestId('elevenlabs-reason')).toContainText('Local speech is used instead');
+    await expect(eleven).toBeChecked();
+  } finally {
+    await callRoute(context, hostUrl, 'secrets.delete', { id: 'voice.elevenlabs' });
+  }
+});
