@@ -3,11 +3,16 @@
  * repeated-sentence filter, thread choice, the decoder prompt, and the recogniser's sound-alike
  * second pass and tolerant patterns.
  */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   audioContextFor,
   defaultSttThreads,
   cutPhraseLoop,
+  commandTokenBudget,
   dropRepeats,
   padForWhisper,
   STT_SAMPLE_RATE,
@@ -46,6 +51,21 @@ describe('whisper settings for a short command', () => {
     expect(dropRepeats('Stop. Go on. Stop.')).toBe('Stop. Go on. Stop.');
     expect(dropRepeats('What is the capital of Canada?')).toBe('What is the capital of Canada?');
     expect(dropRepeats('')).toBe('');
+  });
+
+  it('drops an unfinished tail that starts the sentence again (a loop cut off by the token budget)', () => {
+    expect(dropRepeats('Please start speaking. Please')).toBe('Please start speaking.');
+    expect(dropRepeats('Open the My screen. Open the My')).toBe('Open the My screen.');
+    expect(dropRepeats('Be quiet. Be')).toBe('Be quiet.');
+    // A second sentence that is not a restart of the first stays.
+    expect(dropRepeats('Open settings. Then search')).toBe('Open settings. Then search');
+    expect(dropRepeats('Stop. Stop reading')).toBe('Stop. Stop reading');
+  });
+
+  it("caps a command's tokens near what speech can hold, so a looping decode stops early", () => {
+    expect(commandTokenBudget(1)).toBe(18);
+    expect(commandTokenBudget(3)).toBe(34);
+    expect(commandTokenBudget(30)).toBe(96);
   });
 
   it('keeps one copy of a phrase whisper looped on, and leaves ordinary text alone', () => {
@@ -112,5 +132,17 @@ describe('recogniser tolerance', () => {
     expect((await r.recognize('Search my notes for the reminder about taxes')).intent).toBe(
       'search_knowledge',
     );
+  });
+});
+
+describe('whisper.cpp build', () => {
+  it('carries the patch that computes logits for the last prompt token only, and was built from it', () => {
+    const dir = path.dirname(createRequire(import.meta.url).resolve('smart-whisper/package.json'));
+    const source = fs.readFileSync(path.join(dir, 'whisper.cpp/src/whisper.cpp'));
+    expect(source.toString()).toContain('whisper_batch_last_logits_only');
+    const stampFile = path.join(dir, 'build/Release/nook-build.json');
+    if (!fs.existsSync(stampFile)) return; // not built here: voice runs on @fugood (stt.ts says why)
+    const stamp = JSON.parse(fs.readFileSync(stampFile, 'utf8')) as { source?: string };
+    expect(stamp.source).toBe(createHash('sha256').update(source).digest('hex').slice(0, 16));
   });
 });
