@@ -14,6 +14,8 @@ import {
   reminderEntities,
 } from '../../../src/main/services/voice/intents';
 import { VoiceHistory } from '../../../src/main/services/voice/history';
+import { isCompleteCommand } from '../../../src/main/services/voice/command';
+import type { IntentResultData } from '../../../src/shared/types/voice';
 import { classifyRecorderFailure, MicrophoneCapture } from '../../../src/main/services/voice/capture';
 import { decodeFile, encodeWav, probeAudio } from '../../../src/main/services/voice/audio';
 
@@ -30,8 +32,8 @@ describe('endpointer', () => {
       if (ev.some((e) => e.type === 'end')) seenAtEnd = ep.samplesSeen;
       return ev;
     });
-    expect(events.map((e) => e.type)).toEqual(['start', 'end']);
-    const end = events[1]!;
+    expect(events.map((e) => e.type)).toEqual(['start', 'pause', 'end']);
+    const end = events[2]!;
     if (end.type !== 'end') throw new Error('no end');
     expect(end.reason).toBe('silence');
     expect(end.utterance.startSample).toBe(8 * FRAME_SAMPLES); // two pre-roll frames
@@ -55,9 +57,76 @@ describe('endpointer', () => {
   it('a short dip below the threshold does not end speech; max length cuts a monologue', () => {
     const ep = new Endpointer({ silenceMs: 300, maxUtteranceMs: 2000 });
     const probs = [...Array(10).fill(0.9), ...Array(5).fill(0.1), ...Array(10).fill(0.9)];
-    expect(probs.flatMap((p) => ep.push(frame(), p)).map((e) => e.type)).toEqual(['start']);
+    expect(probs.flatMap((p) => ep.push(frame(), p)).map((e) => e.type)).toEqual([
+      'start',
+      'pause',
+      'resume',
+    ]);
     const more = Array.from({ length: 60 }, () => ep.push(frame(), 0.9)).flat();
     expect(more.map((e) => (e.type === 'end' ? e.reason : e.type))).toContain('max-length');
+  });
+
+  it("'pause' at the first silent frame holds what 'end' will hold; 'resume' when speech returns", () => {
+    const ep = new Endpointer({ silenceMs: 320, minSpeechMs: 96, preRollMs: 64, padMs: 64 });
+    const events: Array<{ type: string; at: number; n?: number; last?: number }> = [];
+    const push = (p: number): void => {
+      for (const e of ep.push(frame(), p))
+        events.push({
+          type: e.type,
+          at: ep.samplesSeen,
+          ...(e.type === 'pause' || e.type === 'end'
+            ? { n: e.utterance.samples.length, last: e.utterance.lastSpeechSample }
+            : {}),
+        });
+    };
+    // speech, a 3-frame gap (pause, then resume), more speech, then silence to the end
+    [...Array(4).fill(0.02), ...Array(10).fill(0.9), 0.4, 0.1, 0.1, 0.1, ...Array(6).fill(0.9)].forEach(push);
+    [...Array(20).fill(0.02)].forEach(push);
+    expect(events.map((e) => e.type)).toEqual(['start', 'pause', 'resume', 'pause', 'end']);
+    // The first pause fires at the first frame under threshold - 0.15 (not at the 0.4 frame).
+    expect(events[1]!.at).toBe(16 * FRAME_SAMPLES);
+    const [pause, end] = [events[3]!, events[4]!];
+    // The last pause fires one frame after speech ended, long before the silence timeout...
+    expect(pause.at - pause.last!).toBe(FRAME_SAMPLES);
+    expect(end.at - end.last!).toBeGreaterThanOrEqual(10 * FRAME_SAMPLES);
+    // ...and holds the same speech: only the padding not yet heard differs (one frame short).
+    expect(pause.last).toBe(end.last);
+    expect(end.n! - pause.n!).toBe(FRAME_SAMPLES);
+    // Speech shorter than minSpeechMs never pauses (nothing worth decoding).
+    const short = new Endpointer({ minSpeechMs: 250 });
+    const types = [0.9, 0.9, 0.01, 0.01].flatMap((p) => short.push(frame(), p)).map((e) => e.type);
+    expect(types).toEqual(['start']);
+  });
+});
+
+describe('complete commands (acted on before the silence timeout)', () => {
+  const recognizer = new IntentRecognizer();
+  for (const d of BUILTIN_INTENTS) recognizer.register(d);
+  const complete = async (transcript: string): Promise<boolean> =>
+    isCompleteCommand({
+      transcript,
+      intent: (await recognizer.recognize(transcript, new Date(2026, 10, 21, 12))) as IntentResultData,
+      sttMs: 0,
+      intentMs: 0,
+    });
+
+  it('a recognised command with what it needs, ended as a sentence, is complete', async () => {
+    expect(await complete('Stop.')).toBe(true);
+    expect(await complete('Open settings.')).toBe(true);
+    expect(await complete('Read me my briefing.')).toBe(true);
+    expect(await complete('Find my notes about the Lisbon trip.')).toBe(true);
+    expect(await complete('Remind me to call the dentist on Friday at 10.')).toBe(true);
+    expect(await complete('When did the second world war end?')).toBe(true);
+  });
+
+  it('words that may go on are not: no sentence end, a missing time or screen, notes, short questions', async () => {
+    expect(await complete('Open settings')).toBe(false);
+    expect(await complete('Remind me to call the dentist.')).toBe(false);
+    expect(await complete('Open the.')).toBe(false);
+    expect(await complete('Take a note the garage code is 4271.')).toBe(false);
+    expect(await complete('Why cats?')).toBe(false);
+    expect(await complete('Wydoolcaster.')).toBe(false);
+    expect(isCompleteCommand({ transcript: '', intent: null, sttMs: 0, intentMs: 0 })).toBe(false);
   });
 });
 

@@ -40,6 +40,12 @@ export interface TranscribeOptions {
    * one segment without timestamps. Much faster for short audio; ignored by the fallback binding.
    */
   fitContext?: boolean;
+  /**
+   * Greedy decoding only, without whisper.cpp's temperature fallback (which re-decodes a short
+   * command at up to five temperatures because any 3-word text fails its entropy test). The fast
+   * first pass of a spoken command; the caller decodes again without it when the text is not usable.
+   */
+  greedy?: boolean;
 }
 
 export interface SpeechToText {
@@ -73,6 +79,11 @@ export function defaultSttThreads(cores = os.availableParallelism()): number {
   return Math.max(1, Math.min(4, cores <= 2 ? 1 : cores - 1));
 }
 
+/** Most tokens a spoken command of `sec` seconds can need (whisper's max_tokens for one segment). */
+export function commandTokenBudget(sec: number): number {
+  return Math.min(96, Math.ceil(10 + 8 * sec));
+}
+
 /**
  * The encoder frames for `samples` of audio (already padded by padForWhisper): whisper's encoder has
  * 50 positions per second (1500 = 30 s). Half a second of margin keeps the end of speech clear of the
@@ -85,7 +96,9 @@ export function audioContextFor(samples: number): number {
 
 /**
  * Whisper's known failure on short audio: the same sentence again and again ("Open the library. Open
- * the library. Open the library."). A sentence repeating the one before it is dropped.
+ * the library. Open the library."). A sentence repeating the one before it is dropped, and so is an
+ * unfinished tail that only starts it again ("Please stop speaking. Please": a decode that loops and
+ * is cut off by its token budget).
  */
 export function dropRepeats(text: string): string {
   const sentences = text.match(/[^.!?]+[.!?]*/g) ?? [];
@@ -98,6 +111,12 @@ export function dropRepeats(text: string): string {
   for (const s of sentences) {
     if (kept.length && key(kept[kept.length - 1]!) === key(s)) continue;
     kept.push(s.trim());
+  }
+  const last = kept[kept.length - 1];
+  if (kept.length > 1 && last && !/[.!?]$/.test(last)) {
+    const tail = key(last);
+    const before = key(kept[kept.length - 2]!);
+    if (tail && (before === tail || before.startsWith(`${tail} `))) kept.pop();
   }
   return kept.join(' ').trim();
 }
@@ -259,23 +278,24 @@ async function createSmartWhisperStt(
               audio_ctx: audioContextFor(pcm.length),
               single_segment: true,
               no_timestamps: true,
-              max_tokens: 96,
-              // whisper.cpp's temperature fallback stays on (entropy_thold 2.4): every 3-word command
-              // fails that entropy test and is decoded again at higher temperatures, costing 2-4x the
-              // CPU, but measured it wins 2 of the 62 test commands (90.3% vs 87.1% without).
+              // People say at most 4-5 words (6-8 tokens) a second: a cap near that stops a decode
+              // that loops ("Open settings. Open settings. Open") after a few tokens instead of 96.
+              max_tokens: commandTokenBudget(raw.length / STT_SAMPLE_RATE),
             }
           : {}),
+        // whisper.cpp's temperature fallback (entropy_thold 2.4) fails every 3-word command and decodes
+        // it again at higher temperatures, 2-4x the CPU; `greedy` turns it off for the fast first pass.
+        ...(opts.greedy ? { temperature_inc: 0 } : {}),
       };
       const decode = (p: Record<string, unknown>): Promise<SmartSegment[]> =>
         new Promise<SmartSegment[]>((resolve) =>
           binding.transcribe(model.handle, pcm, p, resolve, () => undefined),
         );
       let segments = await decode(params);
-      // Far more words than the audio can hold (people say 2-4 words a second) is whisper
-      // hallucinating, which a prompt can set off on short audio: decode again without it.
-      const words = segments
-        .map((s) => s.text)
-        .join(' ')
+      // Far more words than the audio can hold (people say 2-4 words a second), once a looping
+      // phrase is cut, is whisper hallucinating, which a prompt can set off on short audio: decode
+      // again without it.
+      const words = cutPhraseLoop(dropRepeats(segments.map((s) => s.text).join('')))
         .split(/\s+/)
         .filter(Boolean).length;
       const tooMany = (n: number) => n > 4 + 5 * (raw.length / STT_SAMPLE_RATE);
@@ -316,6 +336,7 @@ interface WhisperContext {
       maxThreads?: number;
       beamSize?: number;
       temperature?: number;
+      temperatureInc?: number;
     },
   ): { stop: () => Promise<void>; promise: Promise<WhisperResult> };
   release(): Promise<void>;
@@ -349,6 +370,7 @@ async function createFugoodStt(options: WhisperSttOptions): Promise<SpeechToText
         maxThreads: threads,
         beamSize: options.beamSize ?? 1,
         ...(opts.prompt ? { prompt: opts.prompt } : {}),
+        ...(opts.greedy ? { temperatureInc: 0 } : {}),
       });
       const onAbort = (): void => void job.stop();
       opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -81,13 +81,18 @@ interface RecorderCommand {
   spawnOptions?: { env?: NodeJS.ProcessEnv };
 }
 
-function recorderCommand(recorder: Recorder, device: string | undefined): RecorderCommand {
+/**
+ * The recorder's command line from node-record-lpcm16, with small buffers: sox's default 8 KiB buffer
+ * is 256 ms of this audio and arecord's default period 125 ms, and every millisecond audio waits in
+ * a buffer is a millisecond added to the reply. 1 KiB / 32 ms periods deliver one VAD frame at a time.
+ */
+export function recorderCommand(recorder: Recorder, device: string | undefined): RecorderCommand {
   const load = (
     createRequire(import.meta.url)('node-record-lpcm16/recorders') as {
       load(name: string): (o: object) => RecorderCommand;
     }
   ).load;
-  return load(recorder)({
+  const cmd = load(recorder)({
     sampleRate: SAMPLE_RATE,
     channels: 1,
     audioType: 'raw',
@@ -95,6 +100,8 @@ function recorderCommand(recorder: Recorder, device: string | undefined): Record
     endOnSilence: false,
     ...(device ? { device } : {}),
   });
+  const small = recorder === 'sox' ? ['--buffer', '1024'] : ['--period-time=32000', '--buffer-time=256000'];
+  return { ...cmd, args: [...small, ...cmd.args.map(String)] };
 }
 
 /** A recorder's stderr and exit, as the error a user sees. */

@@ -44,6 +44,13 @@ export interface Utterance {
 
 export type EndpointEvent =
   | { type: 'start'; atSample: number }
+  /**
+   * Silence began after enough speech: the utterance so far, which is what 'end' will hold if no
+   * speech follows. Listeners may decode it now (speculatively) instead of waiting out `silenceMs`.
+   */
+  | { type: 'pause'; utterance: Utterance }
+  /** Speech came back after a 'pause': whatever was started for that pause is stale. */
+  | { type: 'resume'; atSample: number }
   | { type: 'end'; utterance: Utterance; reason: 'silence' | 'max-length' | 'flush' }
   | { type: 'discard'; atSample: number; speechMs: number };
 
@@ -56,6 +63,7 @@ export class Endpointer {
   private speechFrames = 0;
   private lastSpeechEnd = 0;
   private silenceSince = -1;
+  private paused = false;
   private position = 0;
 
   constructor(params: Partial<EndpointParams> = {}) {
@@ -99,8 +107,16 @@ export class Endpointer {
       this.speechFrames++;
       this.lastSpeechEnd = at + frame.length;
       this.silenceSince = -1;
+      if (this.paused) {
+        this.paused = false;
+        events.push({ type: 'resume', atSample: at });
+      }
     } else if (prob < neg && this.silenceSince < 0) {
       this.silenceSince = at;
+      if (this.speechFrames * FRAME_MS >= this.p.minSpeechMs) {
+        this.paused = true;
+        events.push({ type: 'pause', utterance: this.snapshot() });
+      }
     }
     const silentMs = this.silenceSince < 0 ? 0 : ((this.position - this.silenceSince) / SR) * 1000;
     const lengthMs = ((this.position - this.startSample) / SR) * 1000;
@@ -119,31 +135,36 @@ export class Endpointer {
     this.frames = [];
     this.preRoll = [];
     this.silenceSince = -1;
+    this.paused = false;
   }
 
-  private finish(reason: 'silence' | 'max-length' | 'flush'): EndpointEvent {
-    const speechMs = this.speechFrames * FRAME_MS;
-    const frames = this.frames;
+  /** The utterance in progress, as 'end' would give it now (speech up to the last speech frame + pad). */
+  private snapshot(): Utterance {
+    const total = this.frames.reduce((n, f) => n + f.length, 0);
     const start = this.startSample;
-    this.inSpeech = false;
-    this.frames = [];
-    this.preRoll = [];
-    this.silenceSince = -1;
-    if (speechMs < this.p.minSpeechMs) return { type: 'discard', atSample: start, speechMs };
-    const total = frames.reduce((n, f) => n + f.length, 0);
     const keepUntil = Math.min(start + total, this.lastSpeechEnd + Math.round((this.p.padMs / 1000) * SR));
     const samples = new Float32Array(Math.max(0, keepUntil - start));
     let at = 0;
-    for (const f of frames) {
+    for (const f of this.frames) {
       if (at >= samples.length) break;
       samples.set(f.subarray(0, Math.min(f.length, samples.length - at)), at);
       at += f.length;
     }
     return {
-      type: 'end',
-      reason,
-      utterance: { startSample: start, samples, speechMs, lastSpeechSample: this.lastSpeechEnd },
+      startSample: start,
+      samples,
+      speechMs: this.speechFrames * FRAME_MS,
+      lastSpeechSample: this.lastSpeechEnd,
     };
+  }
+
+  private finish(reason: 'silence' | 'max-length' | 'flush'): EndpointEvent {
+    const speechMs = this.speechFrames * FRAME_MS;
+    const start = this.startSample;
+    const utterance = speechMs < this.p.minSpeechMs ? null : this.snapshot();
+    this.reset();
+    if (!utterance) return { type: 'discard', atSample: start, speechMs };
+    return { type: 'end', reason, utterance };
   }
 }
 

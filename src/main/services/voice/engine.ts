@@ -28,6 +28,8 @@ export interface SttRequest {
   prompt?: string;
   /** One short utterance: encoder context sized to the audio (see TranscribeOptions.fitContext). */
   fitContext?: boolean;
+  /** Greedy only, no temperature fallback (TranscribeOptions.greedy): a command's fast first pass. */
+  greedy?: boolean;
 }
 
 export interface VoiceEngine {
@@ -90,6 +92,7 @@ export async function createLocalEngine(models: EngineModels): Promise<VoiceEngi
         ...(request.language ? { language: request.language } : {}),
         ...(request.prompt ? { prompt: request.prompt } : {}),
         ...(request.fitContext ? { fitContext: true } : {}),
+        ...(request.greedy ? { greedy: true } : {}),
       });
     },
     async embed(texts) {

@@ -5,6 +5,12 @@
  * thinking -> speaking -> idle. Push-to-talk is a toggle (Electron's globalShortcut has no key-up):
  * the first press listens, the second stops listening (or stops speech), Esc (`cancel`) drops the
  * turn. Listening also ends by itself after `silenceTimeoutMs` of silence after speech.
+ *
+ * Latency: the moment silence begins (the endpointer's 'pause'), the speech so far is decoded while
+ * the silence timeout runs. When those words are already a complete command (`isCompleteCommand`:
+ * a recognised intent with what it needs, and whisper ended the sentence) and no speech followed,
+ * the turn ends right there (`endOnCompleteCommand`); otherwise the decode is reused when the
+ * timeout ends the utterance. Decoding is greedy (command.ts).
  * The capture is a child process; VAD, whisper and the embedder run in the voice worker (VoiceEngine),
  * so nothing here blocks the main thread beyond copying buffers.
  */
@@ -29,6 +35,7 @@ import { listDevices, MicrophoneCapture, type AudioDevice } from './capture';
 import { concat, Endpointer, Framer, type EndpointEvent, type Utterance } from './endpointer';
 import type { VoiceEngine } from './engine';
 import { VoiceHistory } from './history';
+import { decodeCommand, isCompleteCommand, type DecodedCommand } from './command';
 import { BUILTIN_INTENTS, IntentRecognizer, type IntentDefinition } from './intents';
 import { transcribeFile, type FileTranscript } from './transcriber';
 import { TextToSpeech, type SpeakResult } from './tts';
@@ -70,16 +77,36 @@ export interface VoiceServiceOptions {
   briefing?: { script(): Promise<{ briefing: { id: number; date: string }; text: string }> };
 }
 
+/** A decode started when silence began (the endpointer's 'pause'), while the silence timeout runs. */
+interface Speculation {
+  /** Listening.epoch when it started: a later pause or speech makes it stale. */
+  epoch: number;
+  utterance: Utterance;
+  /** performance.now() when the decode started, and the silence already heard then (ms). */
+  startedAt: number;
+  tailMs: number;
+  result: Promise<DecodedCommand>;
+}
+
 interface Listening {
   framer: Framer;
   endpointer: Endpointer;
   vad: number;
   queue: Promise<void>;
   timer: NodeJS.Timeout | undefined;
-  done: (u: Utterance | null, reason: string) => void;
+  done: (u: Utterance | null, reason: string, spec?: Speculation) => void;
   finished: Promise<VoiceTurn>;
   startedAt: number;
+  /** Bumped by every pause and every return of speech. */
+  epoch: number;
+  spec: Speculation | null;
+  /** A decode is running in the worker; a newer pause waits here (only the latest is decoded). */
+  specBusy: boolean;
+  specNext: { epoch: number; utterance: Utterance; tailMs: number } | null;
 }
+
+/** Spoken commands longer than this are dictation, not decoded speculatively at every pause. */
+const SPECULATE_MAX_SEC = 12;
 
 export class VoiceService implements Disposable {
   private readonly history: VoiceHistory;
@@ -174,9 +201,13 @@ export class VoiceService implements Disposable {
       startedAt: Date.now(),
       finished,
       done: () => undefined,
+      epoch: 0,
+      spec: null,
+      specBusy: false,
+      specNext: null,
     };
     let settled = false;
-    l.done = (u, reason) => {
+    l.done = (u, reason, spec) => {
       if (settled) return;
       settled = true;
       clearTimeout(l.timer);
@@ -188,12 +219,21 @@ export class VoiceService implements Disposable {
         resolveTurn({ interaction: null, intent: null, action: null, noSpeech: true });
         return;
       }
-      const detectedAt = performance.now();
-      const vadTail = ((l.endpointer.samplesSeen - u.lastSpeechSample) / SAMPLE_RATE) * 1000;
-      this.runTurn(u.samples, 'microphone', { vadTail, detectedAt }).then(resolveTurn, (e: unknown) => {
-        this.fail(e);
-        resolveTurn({ interaction: null, intent: null, action: null, noSpeech: false });
-      });
+      // A decode of these very words (no speech since the pause) is reused, not run again. Its turn
+      // is timed from when silence began: the silence heard then + everything since.
+      const same = spec ?? (l.spec && l.spec.epoch === l.epoch ? l.spec : null);
+      const detectedAt = same && reason === 'complete' ? same.startedAt : performance.now();
+      const vadTail =
+        same && reason === 'complete'
+          ? same.tailMs
+          : ((l.endpointer.samplesSeen - u.lastSpeechSample) / SAMPLE_RATE) * 1000;
+      this.runTurn(u.samples, 'microphone', { vadTail, detectedAt }, same?.result).then(
+        resolveTurn,
+        (e: unknown) => {
+          this.fail(e);
+          resolveTurn({ interaction: null, intent: null, action: null, noSpeech: false });
+        },
+      );
     };
     this.listening = l;
     this.setState('listening', { transcript: '', intent: null, error: null });
@@ -225,7 +265,8 @@ export class VoiceService implements Disposable {
     l.queue = l.queue.then(async () => {
       if (this.listening !== l) return;
       const probs = await engine.vadPush(l.vad, concat(frames));
-      for (let i = 0; i < frames.length; i++) this.onEndpoint(l, l.endpointer.push(frames[i]!, probs[i]!));
+      for (let i = 0; i < frames.length; i++)
+        this.onEndpoint(l, engine, l.endpointer.push(frames[i]!, probs[i]!));
     });
     l.queue.catch((e: unknown) => {
       this.fail(e);
@@ -233,11 +274,59 @@ export class VoiceService implements Disposable {
     });
   }
 
-  private onEndpoint(l: Listening, events: EndpointEvent[]): void {
+  private onEndpoint(l: Listening, engine: VoiceEngine, events: EndpointEvent[]): void {
     for (const e of events) {
       if (e.type === 'start') clearTimeout(l.timer);
+      if (e.type === 'resume') l.epoch++;
+      if (e.type === 'pause') {
+        l.epoch++;
+        const tailMs = ((l.endpointer.samplesSeen - e.utterance.lastSpeechSample) / SAMPLE_RATE) * 1000;
+        if (e.utterance.samples.length / SAMPLE_RATE <= SPECULATE_MAX_SEC)
+          this.speculate(l, engine, { epoch: l.epoch, utterance: e.utterance, tailMs });
+      }
       if (e.type === 'end') l.done(e.utterance, 'silence');
     }
+  }
+
+  /**
+   * Decodes the words heard before a pause while the silence timeout runs. One decode at a time in
+   * the worker: a pause that comes while one runs waits, and only the latest waiting one is decoded.
+   */
+  private speculate(
+    l: Listening,
+    engine: VoiceEngine,
+    next: { epoch: number; utterance: Utterance; tailMs: number },
+  ): void {
+    if (l.specBusy) {
+      l.specNext = next;
+      return;
+    }
+    l.specBusy = true;
+    const spec: Speculation = {
+      ...next,
+      startedAt: performance.now(),
+      result: this.decodeCommand(engine, next.utterance.samples),
+    };
+    l.spec = spec;
+    void spec.result
+      .then(async (d) => {
+        if (this.listening !== l || l.epoch !== spec.epoch) return;
+        if (d.transcript) this.setState('listening', { transcript: d.transcript });
+        if (!this.o.settings().endOnCompleteCommand || !isCompleteCommand(d)) return;
+        // Audio that arrived during the decode is still queued for the VAD: let it through first,
+        // so speech that resumed meanwhile is seen before the turn is ended.
+        await l.queue.catch(() => undefined);
+        if (this.listening !== l || l.epoch !== spec.epoch) return;
+        l.endpointer.reset();
+        l.done(spec.utterance, 'complete', spec);
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        l.specBusy = false;
+        const waiting = l.specNext;
+        l.specNext = null;
+        if (waiting && this.listening === l && waiting.epoch === l.epoch) this.speculate(l, engine, waiting);
+      });
   }
 
   /** Stops listening: what was said so far is transcribed (push-to-talk's second press). */
@@ -297,26 +386,22 @@ export class VoiceService implements Disposable {
     samples: Float32Array,
     source: VoiceInteraction['source'],
     t: { vadTail?: number; detectedAt?: number } = {},
+    decoded?: Promise<DecodedCommand>,
   ): Promise<VoiceTurn> {
     const start = t.detectedAt ?? performance.now();
     this.setState('transcribing', { transcript: '', intent: null, error: null });
     const engine = await this.engine();
-    const s = this.o.settings();
-    const t0 = performance.now();
-    // One utterance: the encoder context cut to its length (TranscribeOptions.fitContext), and the
-    // commands' vocabulary as whisper's prompt (IntentRecognizer.decoderPrompt).
-    const r = await engine.transcribe(samples, {
-      language: s.language,
-      fitContext: true,
-      prompt: this.recognizer.decoderPrompt(),
-    });
-    const sttMs = performance.now() - t0;
-    const transcript = r.text.trim();
-    if (!transcript || /^\[[^\]]*\]$|^\([^)]*\)$/.test(transcript)) {
+    const d = await (decoded ?? this.decodeCommand(engine, samples));
+    if (!d.transcript || !d.intent) {
       this.setState('idle', { transcript: '' });
       return { interaction: null, intent: null, action: null, noSpeech: true };
     }
-    return this.understand(transcript, source, { ...t, stt: sttMs, start });
+    return this.understand(d.transcript, source, { ...t, stt: d.sttMs, start }, d);
+  }
+
+  /** A spoken command's text and intent (command.ts). */
+  decodeCommand(engine: VoiceEngine, samples: Float32Array): Promise<DecodedCommand> {
+    return decodeCommand(engine, this.recognizer, samples, this.o.settings().language);
   }
 
   /** Intent + action + history for a transcript (typed commands use this too). */
@@ -324,12 +409,13 @@ export class VoiceService implements Disposable {
     transcript: string,
     source: VoiceInteraction['source'],
     t: { vadTail?: number; stt?: number; start?: number } = {},
+    recognised?: DecodedCommand,
   ): Promise<VoiceTurn> {
     const start = t.start ?? performance.now();
     this.setState('thinking', { transcript });
     const t1 = performance.now();
-    const intent = (await this.recognizer.recognize(transcript)) as IntentResultData;
-    const intentMs = performance.now() - t1;
+    const intent = recognised?.intent ?? ((await this.recognizer.recognize(transcript)) as IntentResultData);
+    const intentMs = recognised ? recognised.intentMs : performance.now() - t1;
     this.setState('thinking', { transcript, intent });
     const t2 = performance.now();
     const action = await this.act(intent).catch((e: unknown): VoiceAction => ({
