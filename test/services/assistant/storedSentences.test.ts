@@ -304,6 +304,8 @@ describe.skipIf(!model.spec)('extractive answers from stored sentence vectors (r
       }
       // The chunks' own vectors were left as they were.
       expect(again.db.prepare('SELECT count(*) FROM chunk_vectors').pluck().get()).toBe(4);
+      // Marked complete, so the next start does not count the chunks again.
+      expect(again.service.store.getState(`sentences.complete.${spec.id}`)).toBe('1');
     } finally {
       await again.service.dispose();
       again.db.close();
@@ -369,6 +371,8 @@ describe.skipIf(!model.spec)('extractive answers from stored sentence vectors (r
         const rows = sentenceRows(k2);
         expect(new Set(rows.map((r) => r.model_id))).toEqual(new Set([other.spec!.id]));
         expect(rows).toHaveLength(4);
+        expect(k2.service.store.getState(`sentences.complete.${other.spec!.id}`)).toBe('1');
+        expect(k2.service.store.getState(`sentences.complete.${spec.id}`)).toBeUndefined();
         const after = await k2.service.searchForAnswer({
           query: 'Can I take my puppy?',
           k: 4,

@@ -147,6 +147,11 @@ function abortJob(a: ActiveJob, reason: AbortReason): void {
   a.controller.abort();
 }
 
+/** knowledge_state key: every chunk vector of the model has its sentence vectors (see backfillSentences). */
+function sentencesComplete(modelId: string): string {
+  return `sentences.complete.${modelId}`;
+}
+
 /** Collection name for a model id: lower-case letters, digits and underscores. */
 export function collectionFor(modelId: string): string {
   const base = modelId.toLowerCase().replace(/[^a-z0-9_]+/g, '_');
@@ -343,6 +348,8 @@ export class KnowledgeService implements Disposable {
   private startReembed(spec: ModelSpec, from: string, only?: 'sentences'): void {
     if (this.reembedState?.to === spec.id) return;
     if (only) {
+      // Known complete: skip the count (a scan of every chunk vector on each start).
+      if (this.store.getState(sentencesComplete(spec.id)) === '1') return;
       const lacking = this.db
         .prepare(
           `SELECT count(*) FROM chunk_vectors v WHERE v.model_id = ?
@@ -350,7 +357,10 @@ export class KnowledgeService implements Disposable {
         )
         .pluck()
         .get(spec.id) as number;
-      if (lacking === 0) return;
+      if (lacking === 0) {
+        this.store.setState(sentencesComplete(spec.id), '1');
+        return;
+      }
       this.reembedState = { from, to: spec.id, done: 0, total: lacking };
       this.o.log?.info({ model: spec.id, chunks: lacking }, 'knowledge: adding sentence vectors');
     } else {
@@ -408,6 +418,8 @@ export class KnowledgeService implements Disposable {
       this.reembedState.done += rows.length;
       this.scheduleEmit();
     }
+    // Every chunk has sentence vectors of this model now, and new chunks get them as they are written.
+    this.store.setState(sentencesComplete(spec.id), '1');
     if (only) {
       this.reembedState = undefined;
       this.o.log?.info({ model: spec.id }, 'knowledge: sentence vectors added');
@@ -424,6 +436,7 @@ export class KnowledgeService implements Disposable {
         .catch((e: unknown) => this.o.log?.warn({ err: e }, 'knowledge: could not drop the old collection'));
       this.db.prepare('DELETE FROM chunk_vectors WHERE model_id = ?').run(from);
       this.db.prepare('DELETE FROM chunk_sentences WHERE model_id = ?').run(from);
+      this.store.setState(sentencesComplete(from), undefined);
       this.specs.delete(from);
       await this.o.worker.unload(from).catch(() => undefined);
     }
