@@ -20,4 +20,11 @@ describe('SettingsPatchSchema', () => {
     expect(SettingsPatchSchema.safeParse({ general: { unknown: true } }).success).toBe(false);
     expect(SettingsPatchSchema.safeParse({ nope: {} }).success).toBe(false);
   });
+
+  it('takes an espeak-ng voice id (with a variant) and nothing espeak could read as an option', () => {
+    for (const ok of ['en-us', 'en-gb-x-rp', 'en-us+f3', 'en_029', 'de'])
+      expect(SettingsPatchSchema.safeParse({ voice: { ttsVoice: ok } }).success, ok).toBe(true);
+    for (const bad of ['-v', '--stdout', 'en us', 'en-us+', 'en;rm -rf', '+f3', 'a/b'])
+      expect(SettingsPatchSchema.safeParse({ voice: { ttsVoice: bad } }).success, bad).toBe(false);
+  });
 });

@@ -72,7 +72,15 @@ export const SettingsSchema = z.object({
        */
       ttsEngine: z.enum(['local', 'espeak', 'elevenlabs']).default('local'),
       /** espeak-ng voice (Piper speaks with its own). */
-      ttsVoice: z.string().min(1).max(64).default('en-us'),
+      ttsVoice: z
+        .string()
+        .min(1)
+        .max(64)
+        .regex(
+          /^[A-Za-z0-9][A-Za-z0-9_-]*(\+[A-Za-z0-9_-]+)?$/,
+          'an espeak-ng voice id such as en-gb or en-us+f3',
+        )
+        .default('en-us'),
       /** Words per minute. */
       ttsRate: z.number().int().min(80).max(450).default(175),
       elevenlabsVoiceId: z.string().min(1).max(64).default('21m00Tcm4TlvDq8ikWAM'),
