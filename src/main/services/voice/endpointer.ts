@@ -3,7 +3,9 @@
  * 16 kHz, 32 ms). Silero's own rule, made incremental: speech starts at a frame at or above
  * `threshold`; it ends once `silenceMs` have passed since the first frame below `threshold - 0.15`
  * with no frame at or above `threshold` in between. Bursts shorter than `minSpeechMs` (a cough, a
- * click, noise) are dropped, so silence and noise never reach speech-to-text.
+ * click, noise) are dropped, so silence and noise never reach speech-to-text. The first silent frame
+ * also reports a 'pause' with the utterance so far (and speech coming back a 'resume'), so a listener
+ * can decode while the silence timeout still runs.
  */
 export const FRAME_SAMPLES = 512;
 const SR = 16_000;
