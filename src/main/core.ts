@@ -237,6 +237,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         if (!knowledgeWorker.hasModel(spec.id)) await knowledgeWorker.load(spec);
         return knowledgeWorker.embed(spec.id, texts, 'query');
       },
+      embedModelId: async () => (await embeddingSource.current()).id,
       localModelPath: async () => {
         const r = await models.resolve('llm');
         const file = Object.values(r.files).find((f) => f.endsWith('.gguf'));

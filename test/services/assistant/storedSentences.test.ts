@@ -188,6 +188,33 @@ describe.skipIf(!model.spec)('extractive answers from stored sentence vectors (r
     }
   });
 
+  it('with memories stored, the search query vector also scores them: still no model run but the search', async () => {
+    let embedCalls = 0;
+    const embed = async (texts: string[]): Promise<Float32Array[]> => {
+      embedCalls++;
+      return k.worker.embed(spec.id, texts, 'query');
+    };
+    const retriever = knowledgeRetriever(k.service);
+    const same = makeHarness({ retriever, embed, embedModelId: async () => spec.id }, extractiveOnly);
+    const unknown = makeHarness({ retriever, embed }, extractiveOnly);
+    try {
+      for (const h of [same, unknown]) await h.assistant.memory.remember('my sister lives in Oban', null);
+      embedCalls = 0;
+      const before = (await k.worker.stats()).embeddedTexts;
+      const a = await same.ask('Can I take my puppy?');
+      expect(a.content).toMatch(/^Dogs must be kept on a lead \[\d\]\.$/);
+      expect(embedCalls).toBe(0);
+      expect((await k.worker.stats()).embeddedTexts - before).toBe(1);
+      // Not knowing which model `embed` uses, the memories get their own embedding of the question.
+      const b = await unknown.ask('Can I take my puppy?');
+      expect(b.content).toBe(a.content);
+      expect(embedCalls).toBe(1);
+    } finally {
+      await same.close();
+      await unknown.close();
+    }
+  });
+
   it('the extractive provider over the labelled set: stored vectors find the right sentence as often as embedding on the spot', async () => {
     const files = Object.keys(DOCS);
     const ids = k.db

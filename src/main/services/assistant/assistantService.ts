@@ -69,6 +69,11 @@ export interface AssistantServiceOptions {
    * sentence ranking; absent: hash, word overlap and keywords.
    */
   embed?: EmbedFn;
+  /**
+   * The id of the model `embed` uses (memories are stored with its vectors): when the search's query
+   * vector is of that model, it scores memories too and the question is not embedded again.
+   */
+  embedModelId?: () => Promise<string | undefined>;
   /** The active local GGUF model file (rejects when none is installed). */
   localModelPath?: () => Promise<string>;
   /** Circuit breaker tuning (tests). */
@@ -461,7 +466,6 @@ export class AssistantService implements Disposable {
     }
     for (const fact of impliedFacts(text)) await this.memory.remember(fact, conversationId);
 
-    const memories = (await this.memory.relevant(text, 5)).map((m) => m.text);
     let passages: RetrievedPassage[] = [];
     let queryVector: QueryVector | undefined;
     const retriever = this.o.retriever;
@@ -479,6 +483,15 @@ export class AssistantService implements Disposable {
       passages = relevantPassages(text, got.passages);
       queryVector = got.queryVector ?? undefined;
     }
+    // Memories are scored with the search's query vector when it is of `embed`'s model: no second
+    // run for the question. (In an extractive answer, remembered facts have no stored sentence
+    // vectors: the provider embeds them with the question, a few short texts.)
+    const sameModel =
+      queryVector !== undefined &&
+      (await this.o.embedModelId?.().catch(() => undefined)) === queryVector.modelId;
+    const memories = (await this.memory.relevant(text, 5, sameModel ? queryVector!.vector : undefined)).map(
+      (m) => m.text,
+    );
     if (grounded && passages.length === 0 && memories.length === 0)
       return this.reply(conversationId, messageId, NOTHING_FOUND);
 

@@ -183,13 +183,13 @@ export class MemoryStore {
     return toMemory(target);
   }
 
-  private async scored(question: string): Promise<Array<{ row: Row; score: number }>> {
+  private async scored(question: string, vector?: Float32Array): Promise<Array<{ row: Row; score: number }>> {
     const q = terms(question);
     const qs = new Set(q);
     const rows = this.rows();
     // No memories: nothing to compare the question with, so no model run for it either.
     if (rows.length === 0) return [];
-    const vec = await this.vector(question);
+    const vec = vector ?? (await this.vector(question));
     const out: Array<{ row: Row; score: number }> = [];
     for (const r of rows) {
       const t = terms(r.text);
@@ -205,8 +205,11 @@ export class MemoryStore {
     return out.sort((a, b) => b.score - a.score);
   }
 
-  /** Memories relevant to a question, best first. */
-  async relevant(question: string, k = 5): Promise<Memory[]> {
-    return (await this.scored(question)).slice(0, k).map((s) => toMemory(s.row));
+  /**
+   * Memories relevant to a question, best first. `vector`: the question's vector when the caller has
+   * one of the model `embed` uses (the search's), so the question is not embedded again.
+   */
+  async relevant(question: string, k = 5, vector?: Float32Array): Promise<Memory[]> {
+    return (await this.scored(question, vector)).slice(0, k).map((s) => toMemory(s.row));
   }
 }
