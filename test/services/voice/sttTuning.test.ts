@@ -136,13 +136,56 @@ describe('recogniser tolerance', () => {
 });
 
 describe('whisper.cpp build', () => {
-  it('carries the patch that computes logits for the last prompt token only, and was built from it', () => {
+  it('carries the patches (last-token logits, a kept whisper_state) and was built from them', () => {
     const dir = path.dirname(createRequire(import.meta.url).resolve('smart-whisper/package.json'));
-    const source = fs.readFileSync(path.join(dir, 'whisper.cpp/src/whisper.cpp'));
-    expect(source.toString()).toContain('whisper_batch_last_logits_only');
+    const source = path.join(dir, 'whisper.cpp/src/whisper.cpp');
+    const binding = path.join(dir, 'src/binding');
+    expect(fs.readFileSync(source, 'utf8')).toContain('whisper_batch_last_logits_only');
+    expect(fs.readFileSync(path.join(binding, 'transcribe.cc'), 'utf8')).toContain(
+      'smart_whisper_take_state',
+    );
     const stampFile = path.join(dir, 'build/Release/nook-build.json');
     if (!fs.existsSync(stampFile)) return; // not built here: voice runs on @fugood (stt.ts says why)
+    // scripts/buildWhisper.mjs sourceHash: whisper.cpp, then the binding's files in name order.
+    const hash = createHash('sha256');
+    for (const f of [
+      source,
+      ...fs
+        .readdirSync(binding)
+        .sort()
+        .map((f) => path.join(binding, f)),
+    ])
+      hash.update(fs.readFileSync(f));
     const stamp = JSON.parse(fs.readFileSync(stampFile, 'utf8')) as { source?: string };
-    expect(stamp.source).toBe(createHash('sha256').update(source).digest('hex').slice(0, 16));
+    expect(stamp.source).toBe(hash.digest('hex').slice(0, 16));
   });
+
+  it('a kept whisper_state starts each transcription without the last one as context', async () => {
+    // Two different utterances decoded one after the other by the same model: the second must not
+    // be conditioned on the first's text (what a fresh state per call guaranteed).
+    const { createWhisperStt } = await import('../../../src/main/services/inference/stt');
+    const { sttPath } = await import('./voiceModels');
+    const { decodeFile } = await import('../../../src/main/services/voice/audio');
+    const { makeVoiceCommands } = await import('../../fixtures/makeVoiceCommands');
+    if (!sttPath) return;
+    const stt = await createWhisperStt({ modelPath: sttPath, threads: 1 });
+    try {
+      // With "Don't let me forget to buy bread tomorrow morning." as context, tiny.en hears the second
+      // command as "Read me my breathing." (measured with that text as the prompt); alone, as "Please
+      // read me my briefing."
+      const all = makeVoiceCommands();
+      const first = await decodeFile(all.find((c) => c.text.startsWith("Don't let me forget"))!.wav);
+      const second = await decodeFile(all.find((c) => c.text === 'Read me my briefing')!.wav);
+      const alone = (await stt.transcribe(second, { fitContext: true, greedy: true })).text;
+      const firstText = (await stt.transcribe(first, { fitContext: true, greedy: true })).text;
+      const after = (await stt.transcribe(second, { fitContext: true, greedy: true })).text;
+      const withContext = (
+        await stt.transcribe(second, { fitContext: true, greedy: true, prompt: firstText })
+      ).text;
+      expect(withContext).not.toBe(alone); // the pair tells the two apart
+      expect(after).toBe(alone);
+    } finally {
+      await stt.dispose();
+    }
+  }, 60_000);
 });
