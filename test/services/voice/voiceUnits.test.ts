@@ -100,7 +100,7 @@ describe('endpointer', () => {
 });
 
 describe('complete commands (acted on before the silence timeout)', () => {
-  const recognizer = new IntentRecognizer();
+  const recognizer = new IntentRecognizer(null);
   for (const d of BUILTIN_INTENTS) recognizer.register(d);
   const complete = async (transcript: string): Promise<boolean> =>
     isCompleteCommand({
