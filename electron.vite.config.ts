@@ -18,6 +18,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           serve: resolve(__dirname, 'src/main/host/serve.ts'),
           knowledgeWorker: resolve(__dirname, 'src/main/workers/knowledgeWorker.ts'),
+          embedWorker: resolve(__dirname, 'src/main/workers/embedWorker.ts'),
           voiceWorker: resolve(__dirname, 'src/main/workers/voiceWorker.ts'),
           llmWorker: resolve(__dirname, 'src/main/workers/llmWorker.ts'),
           briefingWorker: resolve(__dirname, 'src/main/workers/briefingWorker.ts'),

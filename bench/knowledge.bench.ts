@@ -28,6 +28,7 @@ import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { openDatabase } from '../src/main/services/storage/database';
 import { EmbeddedIndex } from '../src/main/services/vectors/embeddedIndex';
 import { collectionFor } from '../src/main/services/knowledge/knowledgeService';
+import { laneLayout } from '../src/main/services/knowledge/embedLanes';
 import { payloadOf, vectorToBlob } from '../src/main/services/knowledge/store';
 import { openKnowledge, testModel, type Knowledge } from '../test/services/knowledge/ingestHarness';
 import { percentile, round, type BenchResult } from './types';
@@ -641,6 +642,7 @@ async function embeddingPeer(
     for (let d = 0; d < v.length; d++) dot += v[d]! * theirs[i]![d]!;
     minCos = Math.min(minCos, dot);
   });
+  const layout = laneLayout(threads);
   const ourRate = (texts.length * 1000) / ourMs;
   const theirRate = (texts.length * 1000) / theirMs;
   return [
@@ -648,13 +650,13 @@ async function embeddingPeer(
       name: 'embedding throughput (Nook worker)',
       value: round(ourRate, 1),
       unit: 'chunks/s',
-      notes: `${texts.length} SciFact chunks, ${threads} threads; median of ${rounds} rounds interleaved with the peer`,
+      notes: `${texts.length} SciFact chunks, ${threads} cores as ${layout.lanes} lane(s) of ${layout.threadsPerLane} thread(s); median of ${rounds} rounds interleaved with the peer`,
     },
     {
       name: 'embedding throughput (transformers.js pipeline)',
       value: round(theirRate, 1),
       unit: 'chunks/s',
-      notes: `@huggingface/transformers feature-extraction, same model files, batches of ${batch}; min cosine to ours ${round(minCos, 5)}`,
+      notes: `@huggingface/transformers feature-extraction, same model files, ${threads} intra-op threads, batches of ${batch}; min cosine to ours ${round(minCos, 5)}`,
     },
     {
       name: 'embedding speed-up vs transformers.js',

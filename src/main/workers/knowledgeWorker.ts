@@ -1,11 +1,13 @@
 /**
  * The knowledge worker: everything blocking about ingest runs here, off the main thread: hashing a
  * file, parsing it (H7's parsers), cutting it into chunks with the model's own tokenizer, and
- * embedding (onnxruntime-node, intra-op threads = the machine's cores). The main thread only writes
- * SQLite.
+ * embedding (onnxruntime-node). The main thread only writes SQLite.
  *
- * Embedding is scheduled across requests (embedScheduler.ts): queries first, length-bucketed
- * batches.
+ * Embedding is scheduled across requests (embedScheduler.ts): length-bucketed batches, run side by
+ * side on embedding lanes (embedLanes.ts: one worker thread and session each, the machine's cores
+ * shared among them). Queries do not wait for a lane: they run here, on a single-thread session of
+ * their own (a ~12-token query gains nothing from more threads, and a spinning thread pool would
+ * take the core the main thread's keyword leg runs on).
  *
  * Cancellation: `{t:'cancel', id}` aborts the request's signal. An ingest checks it between every
  * stage and the parsers and the scheduler honour it inside theirs, so a cancelled file stops where
@@ -19,6 +21,7 @@ import { AppError, isAppError } from '../../shared/ipc/result';
 import type { Chunk } from '../../shared/types/knowledge';
 import { createEmbedder, type Embedder } from '../services/inference/embedder';
 import { createDocumentChunker, type DocumentChunker } from '../services/knowledge/chunking';
+import { EmbedLanes, laneLayout } from '../services/knowledge/embedLanes';
 import { EmbedScheduler } from '../services/knowledge/embedScheduler';
 import { withSentenceVectors, type SentenceVectors } from '../services/knowledge/sentenceVectors';
 import { isParseError, parseFile } from '../services/knowledge/parsers';
@@ -41,7 +44,9 @@ let maxBatchTokens = 8192;
 
 interface LoadedModel {
   spec: ModelSpec;
+  /** Single-thread session here: queries, and the tokenizer for the scheduler's token counts. */
   embedder: Embedder;
+  lanes: EmbedLanes;
   chunker: DocumentChunker;
   scheduler: EmbedScheduler;
   /** The sentence vectors pooled along with a document vector the scheduler returned. */
@@ -76,16 +81,33 @@ async function load(spec: ModelSpec): Promise<LoadedModel> {
     params: spec.params,
     // Our scheduler forms the batches; the embedder runs each one as one padded tensor.
     batchSize: Number.MAX_SAFE_INTEGER,
-    threads,
+    threads: 1,
   });
+  const layout = laneLayout(threads);
+  const lanes = new EmbedLanes(spec, layout.lanes, layout.threadsPerLane);
+  try {
+    await lanes.start();
+  } catch (e) {
+    await lanes.dispose();
+    await embedder.dispose();
+    throw e;
+  }
   const chunker = await createDocumentChunker(spec.tokenizerPath);
   // Document texts get their sentences' vectors from the same run (late pooling, no extra inference).
-  const pooling = withSentenceVectors(embedder);
+  const pooling = withSentenceVectors({
+    countTokens: (texts, kind) => embedder.countTokens(texts, kind),
+    embed: (texts, kind) => lanes.embed(texts, kind),
+    embedWithSpans: (items, kind) => lanes.embedWithSpans(items, kind),
+  });
   return {
     spec,
     embedder,
+    lanes,
     chunker,
-    scheduler: new EmbedScheduler(pooling.embedder, () => ({ maxBatch, maxBatchTokens })),
+    scheduler: new EmbedScheduler(pooling.embedder, () => ({ maxBatch, maxBatchTokens }), {
+      lanes: lanes.size,
+      queryEmbedder: embedder,
+    }),
     sentencesOf: (v) => pooling.take(v) ?? null,
   };
 }
@@ -209,6 +231,8 @@ async function handle(msg: ToWorker): Promise<void> {
         if (m) {
           const loaded = await m;
           retiredTexts += loaded.scheduler.embeddedTexts;
+          await loaded.scheduler.idle();
+          await loaded.lanes.dispose();
           await loaded.embedder.dispose();
         }
         return null;
@@ -249,6 +273,14 @@ async function handle(msg: ToWorker): Promise<void> {
   }
 }
 
+/** Resolves when no model runs a batch. */
+async function quiesce(): Promise<void> {
+  for (const p of models.values()) {
+    const m = await p.catch(() => undefined);
+    await m?.scheduler.idle();
+  }
+}
+
 async function reply(id: number, work: () => Promise<unknown>): Promise<void> {
   try {
     const value = await work();
@@ -262,6 +294,9 @@ async function reply(id: number, work: () => Promise<unknown>): Promise<void> {
       transfer.push((value as IngestedFile).vectors!.buffer as ArrayBuffer);
     send({ t: 'ok', id, value }, transfer);
   } catch (e) {
+    // A cancelled request's batch may still be running in a lane; the main thread ends this worker
+    // once every cancelled request is answered, and ending it mid-run would abort the process.
+    if (isAppError(e) && e.code === 'CANCELLED') await quiesce();
     send({ t: 'error', id, error: failure(e) });
   } finally {
     controllers.delete(id);
