@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../../../shared/ipc/result';
+import { dropNanGuards } from './onnxSimplify';
 
 /**
  * Sentence embeddings with a BERT-style ONNX encoder (all-MiniLM-L6-v2, bge-small, ...).
@@ -81,7 +82,9 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
 
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(options.onnxPath, {
+    // The same model file, minus the softmax NaN guards onnxruntime keeps (onnxSimplify.ts).
+    const model = dropNanGuards(await readFile(options.onnxPath)).bytes;
+    session = await ort.InferenceSession.create(model, {
       graphOptimizationLevel: 'all',
       ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
       // onnxruntime's fused SkipLayerNormalization kernel is slower than the Add + LayerNormalization
