@@ -4,7 +4,7 @@
  *
  * onnxruntime-node's `session.run` blocks the thread it is called on, so sessions only run in
  * parallel from separate threads. On a 2-core machine two lanes of one intra-op thread each embed
- * about 1.25x faster than one session with two intra-op threads (no thread barrier per operator, no
+ * about 1.15x faster than one session with two intra-op threads (no thread barrier per operator, no
  * spinning; measured on 256 SciFact chunks, see BENCHMARKS.md).
  */
 import { parentPort, workerData } from 'node:worker_threads';

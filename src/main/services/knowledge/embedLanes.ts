@@ -7,7 +7,7 @@
  * Why lanes and not one session with more intra-op threads: onnxruntime-node's `session.run` blocks
  * its thread, and one session parallelises each operator across its threads with a barrier per
  * operator; for a model as small as MiniLM most operators are too short to split well. On 2 cores,
- * two single-thread lanes embed ~1.25x faster than one 2-thread session (bench/knowledge.bench.ts).
+ * two single-thread lanes embed ~1.15x faster than one 2-thread session (see BENCHMARKS.md, Knowledge).
  *
  * A lane whose thread dies (a native crash) fails its batch with UNAVAILABLE and is started again on
  * the next call. `dispose` waits for the batches in flight: ending a thread while onnxruntime is
