@@ -10,7 +10,6 @@ import { createPiperTts } from '../src/main/services/inference/tts';
 import { decodeFile, SAMPLE_RATE } from '../src/main/services/voice/audio';
 import { concat, Endpointer, Framer } from '../src/main/services/voice/endpointer';
 import { createLocalEngine } from '../src/main/services/voice/engine';
-import { defaultSttThreads } from '../src/main/services/inference/stt';
 import { VoiceService } from '../src/main/services/voice/voiceService';
 import { VoiceWorkerClient } from '../src/main/services/voice/workerClient';
 import { openDatabase } from '../src/main/services/storage/database';
@@ -97,10 +96,12 @@ export async function run(): Promise<BenchResult[]> {
     const jfk = await decodeFile(path.join(fixturesDir, 'audio/jfk.wav'));
     const times: number[] = [];
     const cpu: number[] = [];
+    const threadsUsed = new Set<number>();
     for (let i = 0; i < 2; i++) {
       const c = process.cpuUsage();
       const t = performance.now();
-      await engine.transcribe(jfk, { language: 'en' });
+      const r = await engine.transcribe(jfk, { language: 'en' });
+      if (r.threads) threadsUsed.add(r.threads);
       times.push(performance.now() - t);
       const u = process.cpuUsage(c);
       cpu.push((u.user + u.system) / 1000);
@@ -111,7 +112,7 @@ export async function run(): Promise<BenchResult[]> {
       value: round(median(times) / 1000 / sec, 2),
       unit: 'x',
       target: { max: 1 },
-      notes: `${round(median(times), 0)} ms for ${round(sec, 1)} s (full 30 s window, timestamps); ${defaultSttThreads()} thread(s), greedy; ${engine.sttBackend ?? 'whisper'}; load average ${round(os.loadavg()[0]!, 1)}; lower is faster`,
+      notes: `${round(median(times), 0)} ms for ${round(sec, 1)} s (full 30 s window, timestamps); ${[...threadsUsed].join('/') || '?'} thread(s) (chosen per call from how busy the machine was), greedy; ${engine.sttBackend ?? 'whisper'}; load average ${round(os.loadavg()[0]!, 1)}; lower is faster`,
     });
 
     // VAD cost per 32 ms frame.
@@ -174,6 +175,7 @@ export async function commandLatency(model: string): Promise<BenchResult[]> {
     intent: number;
     sec: number;
     ok: boolean;
+    threads: number;
   }> = [];
   try {
     // Warm-up: the worker, its models and the intents' example embeddings.
@@ -197,6 +199,7 @@ export async function commandLatency(model: string): Promise<BenchResult[]> {
         intent: t.intent ?? 0,
         sec: end / SAMPLE_RATE,
         ok: turn.intent?.intent === c.intent,
+        threads: t.sttThreads ?? 0,
       });
       if (process.env.NOOK_BENCH_VERBOSE)
         console.log(
@@ -212,7 +215,7 @@ export async function commandLatency(model: string): Promise<BenchResult[]> {
   const col = (k: 'total' | 'tail' | 'stt' | 'intent', which = rows): number[] => which.map((r) => r[k]);
   const early = rows.filter((r) => r.early);
   const waited = rows.filter((r) => !r.early);
-  const n = `${rows.length} espeak-ng commands (every ${COMMAND_STRIDE}nd of the 62, all 7 intents) of ${round(Math.min(...rows.map((r) => r.sec)), 1)}-${round(Math.max(...rows.map((r) => r.sec)), 1)} s, played in real time into VoiceService (voice worker, ${model}, default settings); ${rows.filter((r) => r.ok).length} recognised right; load average ${round(os.loadavg()[0]!, 1)}`;
+  const n = `${rows.length} espeak-ng commands (every ${COMMAND_STRIDE}nd of the 62, all 7 intents) of ${round(Math.min(...rows.map((r) => r.sec)), 1)}-${round(Math.max(...rows.map((r) => r.sec)), 1)} s, played in real time into VoiceService (voice worker, ${model}, default settings); ${rows.filter((r) => r.ok).length} recognised right; load average ${round(os.loadavg()[0]!, 1)}; whisper on ${threadCounts(rows.map((r) => r.threads))}`;
   return [
     {
       name: 'voice: end of speech -> intent, p50',
@@ -273,4 +276,14 @@ async function lastSpeechSample(engine: VoiceWorkerClient, clip: Float32Array): 
   });
   await engine.vadClose(stream);
   return end;
+}
+
+/** "2 threads for 30 commands, 1 thread for 1" */
+function threadCounts(threads: number[]): string {
+  const counts = new Map<number, number>();
+  for (const t of threads) counts.set(t, (counts.get(t) ?? 0) + 1);
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([t, n], i) => `${t || '?'} thread${t === 1 ? '' : 's'} for ${n}${i === 0 ? ' commands' : ''}`)
+    .join(', ');
 }

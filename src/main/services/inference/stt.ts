@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../../shared/ipc/result';
+import { CpuShare, sttThreadsFor } from './cpuShare';
 import { toPcm16 } from './wav';
 
 export interface TranscriptSegment {
@@ -27,6 +28,8 @@ export interface Transcription {
   text: string;
   segments: TranscriptSegment[];
   language?: string;
+  /** CPU threads whisper ran on, where the binding reports it. */
+  threads?: number;
 }
 
 export interface TranscribeOptions {
@@ -61,7 +64,10 @@ export const STT_SAMPLE_RATE = 16_000;
 export interface WhisperSttOptions {
   /** A whisper.cpp ggml model file. */
   modelPath: string;
-  /** CPU threads for one transcription (default: see defaultSttThreads). */
+  /**
+   * CPU threads for one transcription. Default: chosen per transcription, every core (at most 4) when
+   * the machine has been idle for the last second, else defaultSttThreads (cpuShare.ts says why).
+   */
   threads?: number;
   /** Default language for multilingual models (default 'en'). */
   language?: string;
@@ -258,7 +264,8 @@ async function createSmartWhisperStt(
   } catch (e) {
     throw new AppError('UNAVAILABLE', `cannot load the speech model: ${(e as Error).message}`);
   }
-  const threads = options.threads ?? defaultSttThreads();
+  const meter = options.threads === undefined ? new CpuShare().start() : null;
+  const threadsNow = (): number => options.threads ?? sttThreadsFor(meter!.busyCores(), defaultSttThreads());
   return serialized(
     'smart-whisper',
     async (samples, opts) => {
@@ -266,6 +273,7 @@ async function createSmartWhisperStt(
       // This whisper.cpp returns nothing for less than 1 s of audio ("stop"): pad short audio with
       // silence (commands also get a little after the last word, as a recording would have).
       const pcm = padForWhisper(raw, opts.fitContext ? 0.5 : 0);
+      const threads = threadsNow();
       const params: Record<string, unknown> = {
         language: opts.language ?? options.language ?? 'en',
         n_threads: threads,
@@ -308,12 +316,15 @@ async function createSmartWhisperStt(
         .map((s) => s.text)
         .join('')
         .trim();
-      if (!opts.fitContext) return { text: joined, segments: texts };
+      if (!opts.fitContext) return { text: joined, segments: texts, threads };
       // A command is short: a phrase that fills most of the decode is whisper looping; keep one.
       const text = cutPhraseLoop(dropRepeats(joined));
-      return { text, segments: text ? [{ text, start: 0, end: raw.length / STT_SAMPLE_RATE }] : [] };
+      return { text, segments: text ? [{ text, start: 0, end: raw.length / STT_SAMPLE_RATE }] : [], threads };
     },
-    () => model.free(),
+    () => {
+      meter?.stop();
+      return model.free();
+    },
   );
 }
 

@@ -13,6 +13,8 @@ export interface DecodedCommand {
   intent: IntentResultData | null;
   sttMs: number;
   intentMs: number;
+  /** whisper's CPU threads for this decode, where known. */
+  threads?: number;
 }
 
 /** What an intent needs before its words can be acted on without waiting out the silence timeout. */
@@ -66,8 +68,9 @@ export async function decodeCommand(
   const raw = r.text.trim();
   // "[BLANK_AUDIO]", "(wind blowing)": whisper's names for no speech.
   const transcript = /^\[[^\]]*\]$|^\([^)]*\)$/.test(raw) ? '' : raw;
-  if (!transcript) return { transcript, intent: null, sttMs, intentMs: 0 };
+  const threads = r.threads ? { threads: r.threads } : {};
+  if (!transcript) return { transcript, intent: null, sttMs, intentMs: 0, ...threads };
   const t1 = performance.now();
   const intent = (await recognizer.recognize(transcript)) as IntentResultData;
-  return { transcript, intent, sttMs, intentMs: performance.now() - t1 };
+  return { transcript, intent, sttMs, intentMs: performance.now() - t1, ...threads };
 }

@@ -7,7 +7,7 @@
 import os from 'node:os';
 import { AppError } from '../../../shared/ipc/result';
 import { createEmbedder, type Embedder, type EmbeddingRuntimeParams } from '../inference/embedder';
-import { createWhisperStt, defaultSttThreads, type SpeechToText, type Transcription } from '../inference/stt';
+import { createWhisperStt, type SpeechToText, type Transcription } from '../inference/stt';
 import { createPiperTts, type SpeechAudio, type TextToSpeech as PiperVoice } from '../inference/tts';
 import { createVad, type Vad, type VadStream } from '../inference/vad';
 import { FRAME_SAMPLES } from './endpointer';
@@ -18,7 +18,7 @@ export interface EngineModels {
   embedding?: { onnxPath: string; tokenizerPath: string; params: EmbeddingRuntimeParams };
   /** A Piper voice for local speech (loaded on first use). */
   piper?: { onnxPath: string; configPath: string };
-  /** CPU threads for whisper (default: defaultSttThreads, one fewer than the cores, at most 4). */
+  /** CPU threads for whisper (default: chosen per transcription from how busy the machine is, stt.ts). */
   threads?: number;
   language?: string;
 }
@@ -48,14 +48,13 @@ export interface VoiceEngine {
 }
 
 export async function createLocalEngine(models: EngineModels): Promise<VoiceEngine> {
-  const threads = models.threads ?? defaultSttThreads();
   const vad: Vad = await createVad({ onnxPath: models.vadPath, threads: 1 });
   let stt: SpeechToText | undefined;
   let embedder: Embedder | undefined;
   try {
     stt = await createWhisperStt({
       modelPath: models.sttPath,
-      threads,
+      ...(models.threads ? { threads: models.threads } : {}),
       language: models.language ?? 'en',
       beamSize: 1,
     });

@@ -427,6 +427,7 @@ export class VoiceService implements Disposable {
     const timings: Record<string, number> = {
       ...(t.vadTail !== undefined ? { vadTail: round(t.vadTail) } : {}),
       ...(t.stt !== undefined ? { stt: round(t.stt) } : {}),
+      ...(recognised?.threads ? { sttThreads: recognised.threads } : {}),
       intent: round(intentMs),
       action: round(actionMs),
       total: round(performance.now() - start + (t.vadTail ?? 0)),
