@@ -8,9 +8,12 @@
  * to the last float bit in practice (min cosine 0.99999998 over 256 SciFact chunks).
  *
  * Only that exact pattern is touched (the IsNaN feeds nothing else, the Where output is no graph
- * output); any other model comes back byte for byte. The protobuf is walked directly (ModelProto
- * field 7 = graph; GraphProto field 1 = node, 12 = output; NodeProto 1 = input, 2 = output,
- * 4 = op_type, 7 = domain), so no protobuf library is needed.
+ * output); any other model comes back byte for byte. The protobuf is walked at the level of field
+ * boundaries (ModelProto field 7 = graph; GraphProto field 1 = node, 12 = output; NodeProto 1 = input,
+ * 2 = output, 4 = op_type, 7 = domain) and only the guard nodes are cut out: every other byte is
+ * copied as it is. A protobuf library would decode and re-encode the whole 20-90 MB model and drop
+ * the fields its copy of the ONNX schema does not know (the published `onnx-proto` is from 2021),
+ * which can change a model silently.
  */
 
 interface Field {
