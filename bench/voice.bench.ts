@@ -10,7 +10,6 @@ import { createPiperTts } from '../src/main/services/inference/tts';
 import { decodeFile, SAMPLE_RATE } from '../src/main/services/voice/audio';
 import { concat, Endpointer, Framer } from '../src/main/services/voice/endpointer';
 import { createLocalEngine } from '../src/main/services/voice/engine';
-import { VoiceService } from '../src/main/services/voice/voiceService';
 import { VoiceWorkerClient } from '../src/main/services/voice/workerClient';
 import { openDatabase } from '../src/main/services/storage/database';
 import { defaultSettings } from '../src/shared/types/settings';
@@ -21,6 +20,7 @@ import { makeVoiceCommands } from '../test/fixtures/makeVoiceCommands';
 import { modelsDir } from '../test/models/modelFiles';
 import { engineModels, fixturesDir, missing, sttPath } from '../test/services/voice/voiceModels';
 import { median, percentile, round, type BenchResult } from './types';
+import { offlineVoiceService } from '../test/fixtures/offlineVoice';
 
 /** Every other command of the 62-command set (all seven intents), played in real time. */
 const COMMAND_STRIDE = 2;
@@ -152,20 +152,15 @@ export async function commandLatency(model: string): Promise<BenchResult[]> {
   const capture = new ClipCapture();
   const settings = { ...defaultSettings().voice, speakAnswers: false };
   let intentAt = 0;
-  const voice = new VoiceService({
-    engine: async () => engine,
+  const voice = offlineVoiceService({
+    engine,
     settings: () => settings,
-    allowCloud: () => false,
-    elevenlabsKey: async () => null,
     db,
-    events: {
-      emit: (event: string, payload: unknown) => {
-        if (event === 'voice.state' && (payload as VoiceState).intent && !intentAt)
-          intentAt = performance.now();
-      },
-    },
-    playback: 'none',
     capture,
+    onEvent: (event, payload) => {
+      if (event === 'voice.state' && (payload as VoiceState).intent && !intentAt)
+        intentAt = performance.now();
+    },
   });
   const rows: Array<{
     total: number;

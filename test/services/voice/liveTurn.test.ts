@@ -16,11 +16,12 @@ import {
   type SttRequest,
   type VoiceEngine,
 } from '../../../src/main/services/voice/engine';
-import { VoiceService, type VoiceSettings } from '../../../src/main/services/voice/voiceService';
+import type { VoiceService, VoiceSettings } from '../../../src/main/services/voice/voiceService';
 import { openDatabase, type Database } from '../../../src/main/services/storage/database';
 import { ClipCapture } from '../../fixtures/clipCapture';
 import { makeVoiceCommands } from '../../fixtures/makeVoiceCommands';
 import { engineModels, missing } from './voiceModels';
+import { offlineVoiceService } from '../../fixtures/offlineVoice';
 
 const cacheDir = path.join(os.tmpdir(), 'nook-voice-live');
 
@@ -56,16 +57,7 @@ describe.skipIf(!!missing)(`live voice turns${missing ? ` (skipped: ${missing})`
         return real.transcribe(x, r);
       },
     };
-    voice = new VoiceService({
-      engine: async () => engine,
-      settings: () => settings,
-      allowCloud: () => false,
-      elevenlabsKey: async () => null,
-      db,
-      events: { emit: () => undefined },
-      playback: 'none',
-      capture,
-    });
+    voice = offlineVoiceService({ engine, settings: () => settings, db, capture });
   }, 120_000);
 
   afterAll(async () => {

@@ -13,8 +13,9 @@ import { defaultSettings } from '../../../src/shared/types/settings';
 import type { VoiceState } from '../../../src/shared/types/voice';
 import { openDatabase, type Database } from '../../../src/main/services/storage/database';
 import { createLocalEngine, type VoiceEngine } from '../../../src/main/services/voice/engine';
-import { VoiceService } from '../../../src/main/services/voice/voiceService';
+import type { VoiceService } from '../../../src/main/services/voice/voiceService';
 import { engineModels, fixturesDir, missing } from './voiceModels';
+import { offlineVoiceService } from '../../fixtures/offlineVoice';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-vmic-'));
 const runtime = path.join(dir, 'run');
@@ -104,20 +105,15 @@ describe.skipIf(!!missing)(
         recorder: 'sox' as const,
         silenceTimeoutMs: 600,
       };
-      voice = new VoiceService({
-        engine: async () => engine,
+      voice = offlineVoiceService({
+        engine,
         settings: () => settings,
-        allowCloud: () => false,
-        elevenlabsKey: async () => null,
         db,
-        events: {
-          emit: (event: string, payload: unknown) => {
-            if (event === 'voice.state') states.push(payload as VoiceState);
-            if (event === 'voice.level') levels.push(payload as { rms: number; peak: number });
-            if (event === 'voice.action') actions.push(payload);
-          },
+        onEvent: (event, payload) => {
+          if (event === 'voice.state') states.push(payload as VoiceState);
+          if (event === 'voice.level') levels.push(payload as { rms: number; peak: number });
+          if (event === 'voice.action') actions.push(payload);
         },
-        playback: 'none',
         noSpeechTimeoutMs: 8000,
       });
     }, 120_000);

@@ -15,6 +15,7 @@ import { openDatabase, type Database } from '../../../src/main/services/storage/
 import type { VoiceEngine } from '../../../src/main/services/voice/engine';
 import { VoiceService } from '../../../src/main/services/voice/voiceService';
 import { embedding } from './voiceModels';
+import { offlineVoiceService } from '../../fixtures/offlineVoice';
 
 describe.skipIf(!embedding)('voice service (typed commands, no microphone)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-voicesvc-'));
@@ -41,17 +42,13 @@ describe.skipIf(!embedding)('voice service (typed commands, no microphone)', () 
       embed: (t) => embedder.embed(t, 'query'),
       dispose: async () => undefined,
     };
-    voice = new VoiceService({
-      engine: async () => engine,
+    voice = offlineVoiceService({
+      engine,
       settings: () => settings,
-      allowCloud: () => false,
-      elevenlabsKey: async () => null,
       db,
-      events: {
-        emit: (event: string, payload: unknown) => {
-          if (event === 'voice.state') states.push(payload as VoiceState);
-          if (event === 'voice.action') actions.push(payload as VoiceAction);
-        },
+      onEvent: (event, payload) => {
+        if (event === 'voice.state') states.push(payload as VoiceState);
+        if (event === 'voice.action') actions.push(payload as VoiceAction);
       },
       search: async (input) => {
         searches.push(input);
@@ -75,7 +72,6 @@ describe.skipIf(!embedding)('voice service (typed commands, no microphone)', () 
           notes: [],
         } as unknown as SearchResult;
       },
-      playback: 'none',
     });
   });
   afterAll(async () => {
