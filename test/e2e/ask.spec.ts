@@ -39,14 +39,7 @@ test.describe.configure({ mode: 'serial' });
 test.beforeAll(async ({ browser }) => {
   test.setTimeout(120_000);
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-e2e-ask-'));
-  const saved = process.env.NOOK_MODELS_DIR;
-  process.env.NOOK_MODELS_DIR = MODELS_DIR;
-  try {
-    host = await startHost({ dataDir });
-  } finally {
-    if (saved === undefined) delete process.env.NOOK_MODELS_DIR;
-    else process.env.NOOK_MODELS_DIR = saved;
-  }
+  host = await startHost({ dataDir, env: { NOOK_MODELS_DIR: MODELS_DIR } });
   context = await loggedInContext(browser, host.loginUrl);
   const set = await callRoute(context, host.url, 'settings.update', {
     assistant: { providers: [{ id: 'extractive', kind: 'extractive', name: 'Extractive (no model)' }] },

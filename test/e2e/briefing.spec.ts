@@ -76,14 +76,7 @@ test.beforeAll(async ({ browser }) => {
     path.join(dataDir, 'settings.json'),
     JSON.stringify({ version: SETTINGS_VERSION, briefing: { enabled: false } }),
   );
-  const saved = process.env.NOOK_MODELS_DIR;
-  process.env.NOOK_MODELS_DIR = MODELS_DIR;
-  try {
-    host = await startHost({ dataDir });
-  } finally {
-    if (saved === undefined) delete process.env.NOOK_MODELS_DIR;
-    else process.env.NOOK_MODELS_DIR = saved;
-  }
+  host = await startHost({ dataDir, env: { NOOK_MODELS_DIR: MODELS_DIR } });
   context = await loggedInContext(browser, host.loginUrl);
   // Summaries from the extractive summariser: quick and deterministic (no language model here).
   const set = await callRoute(context, host.url, 'settings.update', {

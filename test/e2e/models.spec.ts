@@ -102,16 +102,10 @@ test.beforeAll(async ({ browser }) => {
   fs.mkdirSync(path.join(dataDir, 'models', 'e2e-damaged'), { recursive: true });
   fs.writeFileSync(path.join(dataDir, 'models', 'e2e-damaged', 'silero_vad.onnx'), damaged);
 
-  const saved = { manifest: process.env.NOOK_MODEL_MANIFEST, dir: process.env.NOOK_MODELS_DIR };
-  process.env.NOOK_MODEL_MANIFEST = manifestPath;
-  delete process.env.NOOK_MODELS_DIR;
-  try {
-    host = await startHost({ dataDir });
-  } finally {
-    if (saved.manifest === undefined) delete process.env.NOOK_MODEL_MANIFEST;
-    else process.env.NOOK_MODEL_MANIFEST = saved.manifest;
-    if (saved.dir !== undefined) process.env.NOOK_MODELS_DIR = saved.dir;
-  }
+  host = await startHost({
+    dataDir,
+    env: { NOOK_MODEL_MANIFEST: manifestPath, NOOK_MODELS_DIR: undefined },
+  });
   context = await loggedInContext(browser, host.loginUrl);
 });
 

@@ -39,14 +39,7 @@ test.skip(
 test.beforeAll(async ({ browser }) => {
   test.setTimeout(120_000);
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-e2e-voice-'));
-  const saved = process.env.NOOK_MODELS_DIR;
-  process.env.NOOK_MODELS_DIR = MODELS_DIR;
-  try {
-    host = await startHost({ dataDir });
-  } finally {
-    if (saved === undefined) delete process.env.NOOK_MODELS_DIR;
-    else process.env.NOOK_MODELS_DIR = saved;
-  }
+  host = await startHost({ dataDir, env: { NOOK_MODELS_DIR: MODELS_DIR } });
   context = await loggedInContext(browser, host.loginUrl);
 });
 

@@ -19,17 +19,29 @@ export interface RunningHost {
 const SERVE = path.resolve('out/main/serve.js');
 
 export async function startHost(
-  options: { dataDir?: string; timeoutMs?: number } = {},
+  options: {
+    dataDir?: string;
+    timeoutMs?: number;
+    /** Environment for the host process only, over this one's; undefined removes a variable. */
+    env?: Record<string, string | undefined>;
+  } = {},
 ): Promise<RunningHost> {
   if (!fs.existsSync(SERVE)) throw new Error(`${SERVE} is missing: run \`npx electron-vite build\` first`);
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'nook-e2e-'));
+  // NOOK_MODEL_CACHE is CI's shared download cache for `models:fetch`; a test host must not share it.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    NOOK_MODEL_CACHE: '',
+    ...options.env,
+  };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   const child: ChildProcess = spawn(
     process.execPath,
     [SERVE, '--data-dir', dataDir, '--port', '0', '--no-open'],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
-      // NOOK_MODEL_CACHE is CI's shared download cache for `models:fetch`; a test host must not share it.
-      env: { ...process.env, NODE_ENV: 'production', NOOK_MODEL_CACHE: '' },
+      env,
     },
   );
   let out = '';
