@@ -299,26 +299,27 @@ async function createSmartWhisperStt(
         new Promise<SmartSegment[]>((resolve) =>
           binding.transcribe(model.handle, pcm, p, resolve, () => undefined),
         );
+      const joined = (segs: SmartSegment[]): string =>
+        segs
+          .map((s) => s.text)
+          .join('')
+          .trim();
       let segments = await decode(params);
+      if (!opts.fitContext) {
+        const texts = segments.map((s) => ({ text: s.text.trim(), start: s.from / 1000, end: s.to / 1000 }));
+        return { text: joined(segments), segments: texts, threads };
+      }
+      // A command is short: a phrase that fills most of the decode is whisper looping; keep one.
+      let text = cutPhraseLoop(dropRepeats(joined(segments)));
       // Far more words than the audio can hold (people say 2-4 words a second), once a looping
       // phrase is cut, is whisper hallucinating, which a prompt can set off on short audio: decode
       // again without it.
-      const words = cutPhraseLoop(dropRepeats(segments.map((s) => s.text).join('')))
-        .split(/\s+/)
-        .filter(Boolean).length;
-      const tooMany = (n: number) => n > 4 + 5 * (raw.length / STT_SAMPLE_RATE);
-      if (opts.fitContext && opts.prompt && tooMany(words)) {
+      const words = text.split(/\s+/).filter(Boolean).length;
+      if (opts.prompt && words > 4 + 5 * (raw.length / STT_SAMPLE_RATE)) {
         const { initial_prompt: _, ...plain } = params;
         segments = await decode(plain);
+        text = cutPhraseLoop(dropRepeats(joined(segments)));
       }
-      const texts = segments.map((s) => ({ text: s.text.trim(), start: s.from / 1000, end: s.to / 1000 }));
-      const joined = segments
-        .map((s) => s.text)
-        .join('')
-        .trim();
-      if (!opts.fitContext) return { text: joined, segments: texts, threads };
-      // A command is short: a phrase that fills most of the decode is whisper looping; keep one.
-      const text = cutPhraseLoop(dropRepeats(joined));
       return { text, segments: text ? [{ text, start: 0, end: raw.length / STT_SAMPLE_RATE }] : [], threads };
     },
     () => {
