@@ -77,14 +77,18 @@ export interface VoiceServiceOptions {
   briefing?: { script(): Promise<{ briefing: { id: number; date: string }; text: string }> };
 }
 
-/** A decode started when silence began (the endpointer's 'pause'), while the silence timeout runs. */
-interface Speculation {
-  /** Listening.epoch when it started: a later pause or speech makes it stale. */
+/** A pause the endpointer reported: the words so far, and the silence already heard then (ms). */
+interface PendingPause {
+  /** Listening.epoch at the pause: a later pause or speech makes it stale. */
   epoch: number;
   utterance: Utterance;
-  /** performance.now() when the decode started, and the silence already heard then (ms). */
-  startedAt: number;
   tailMs: number;
+}
+
+/** A decode started when silence began (the endpointer's 'pause'), while the silence timeout runs. */
+interface Speculation extends PendingPause {
+  /** performance.now() when the decode started. */
+  startedAt: number;
   result: Promise<DecodedCommand>;
 }
 
@@ -102,7 +106,7 @@ interface Listening {
   spec: Speculation | null;
   /** A decode is running in the worker; a newer pause waits here (only the latest is decoded). */
   specBusy: boolean;
-  specNext: { epoch: number; utterance: Utterance; tailMs: number } | null;
+  specNext: PendingPause | null;
 }
 
 /** Spoken commands longer than this are dictation, not decoded speculatively at every pause. */
@@ -292,11 +296,7 @@ export class VoiceService implements Disposable {
    * Decodes the words heard before a pause while the silence timeout runs. One decode at a time in
    * the worker: a pause that comes while one runs waits, and only the latest waiting one is decoded.
    */
-  private speculate(
-    l: Listening,
-    engine: VoiceEngine,
-    next: { epoch: number; utterance: Utterance; tailMs: number },
-  ): void {
+  private speculate(l: Listening, engine: VoiceEngine, next: PendingPause): void {
     if (l.specBusy) {
       l.specNext = next;
       return;
