@@ -27,6 +27,7 @@ import { Document, HeadingLevel, Packer, Paragraph } from 'docx';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { openDatabase } from '../src/main/services/storage/database';
 import { EmbeddedIndex } from '../src/main/services/vectors/embeddedIndex';
+import { int8DotProduct } from '../src/main/services/inference/cpuFeatures';
 import { collectionFor } from '../src/main/services/knowledge/knowledgeService';
 import { laneLayout } from '../src/main/services/knowledge/embedLanes';
 import { payloadOf, vectorToBlob } from '../src/main/services/knowledge/store';
@@ -650,7 +651,7 @@ async function embeddingPeer(
       name: 'embedding throughput (Nook worker)',
       value: round(ourRate, 1),
       unit: 'chunks/s',
-      notes: `${texts.length} SciFact chunks, ${threads} cores as ${layout.lanes} lane(s) of ${layout.threadsPerLane} thread(s); median of ${rounds} rounds interleaved with the peer`,
+      notes: `${texts.length} SciFact chunks, ${threads} cores as ${layout.lanes} lane(s) of ${layout.threadsPerLane} thread(s), int8 MatMuls ${int8DotProduct() ? 'on (MatMulNBits, this CPU has VNNI)' : 'off (float path)'}; median of ${rounds} rounds interleaved with the peer`,
     },
     {
       name: 'embedding throughput (transformers.js pipeline)',

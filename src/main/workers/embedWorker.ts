@@ -73,6 +73,7 @@ async function start(): Promise<void> {
       // The scheduler forms the batches; each arrives here as one padded tensor.
       batchSize: Number.MAX_SAFE_INTEGER,
       threads: setup.threads,
+      int8MatMul: setup.int8MatMul,
     });
     send({ t: 'ready' });
   } catch (e) {

@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { AppError, isAppError } from '../../shared/ipc/result';
 import type { Chunk } from '../../shared/types/knowledge';
+import { int8DotProduct } from '../services/inference/cpuFeatures';
 import { createEmbedder, type Embedder } from '../services/inference/embedder';
 import { createDocumentChunker, type DocumentChunker } from '../services/knowledge/chunking';
 import { EmbedLanes, laneLayout } from '../services/knowledge/embedLanes';
@@ -75,6 +76,8 @@ function model(id: string): Promise<LoadedModel> {
 }
 
 async function load(spec: ModelSpec): Promise<LoadedModel> {
+  // One answer for the query session and every lane, so queries and documents are embedded alike.
+  const int8MatMul = int8DotProduct();
   const embedder = await createEmbedder({
     onnxPath: spec.onnxPath,
     tokenizerPath: spec.tokenizerPath,
@@ -82,9 +85,10 @@ async function load(spec: ModelSpec): Promise<LoadedModel> {
     // Our scheduler forms the batches; the embedder runs each one as one padded tensor.
     batchSize: Number.MAX_SAFE_INTEGER,
     threads: 1,
+    int8MatMul,
   });
   const layout = laneLayout(threads);
-  const lanes = new EmbedLanes(spec, layout.lanes, layout.threadsPerLane);
+  const lanes = new EmbedLanes(spec, layout.lanes, layout.threadsPerLane, int8MatMul);
   try {
     await lanes.start();
   } catch (e) {

@@ -160,7 +160,7 @@ describe.skipIf(!model.spec)('EmbedLanes with the real model', () => {
 
   it('a lane whose thread dies fails its batch with UNAVAILABLE and is started again', async () => {
     let spawned = 0;
-    lanes = new EmbedLanes(spec, 1, 1, (setup) => {
+    lanes = new EmbedLanes(spec, 1, 1, false, (setup) => {
       spawned++;
       // The first thread says it is ready and dies on its first batch.
       if (spawned === 1)

@@ -1,14 +1,17 @@
 /**
- * The load-time removal of the softmax NaN guards (`Where(IsNaN(p), 0, p)`) from the embedding
- * model: exactly those nodes go, the rewritten protobuf loads, and the vectors are those of the
- * untouched file; models without the pattern and bytes that are no ONNX model come back unchanged.
+ * The load-time rewrites of the embedding model (onnxSimplify.ts):
+ * - the removal of the softmax NaN guards (`Where(IsNaN(p), 0, p)`): exactly those nodes go, the
+ *   rewritten protobuf loads, and the vectors are those of the untouched file;
+ * - int8 MatMuls: the 36 weight-only int8 MatMuls of MiniLM become 8-bit MatMulNBits, the vectors
+ *   stay close to the float path's, and a text's vector does not depend on its batch;
+ * models without the patterns and bytes that are no ONNX model come back unchanged.
  */
 import fs from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { cosine, createEmbedder } from '../../../src/main/services/inference/embedder';
-import { dropNanGuards } from '../../../src/main/services/inference/onnxSimplify';
+import { dropNanGuards, int8MatMuls } from '../../../src/main/services/inference/onnxSimplify';
 import { modelFiles } from '../../models/modelFiles';
 import { testModel } from './ingestHarness';
 
@@ -85,6 +88,94 @@ describe('dropNanGuards', () => {
         await embedder.dispose();
         await simplified.release();
         await untouched.release();
+      }
+    },
+    60_000,
+  );
+});
+
+const count = (bytes: Uint8Array, word: string): number =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1').split(word).length - 1;
+
+describe('int8MatMuls', () => {
+  it('leaves bytes that are not an ONNX model alone', () => {
+    const junk = new Uint8Array([0x3a, 0x05, 0xff, 0xff, 0xff]);
+    expect(int8MatMuls(junk)).toEqual({ bytes: junk, rewritten: 0 });
+  });
+
+  it.skipIf(!modelFiles('silero-vad').present)('leaves a model without int8 weights byte for byte', () => {
+    const m = modelFiles('silero-vad');
+    const onnx = m.entry.files.find((f) => f.path.endsWith('.onnx'))!;
+    const bytes = fs.readFileSync(m.file(onnx.path));
+    const r = int8MatMuls(bytes);
+    expect(r.rewritten).toBe(0);
+    expect(r.bytes).toBe(bytes);
+  });
+
+  it.skipIf(!modelFiles('all-minilm-l6-v2-converted').present)('leaves an fp32 model byte for byte', () => {
+    const m = modelFiles('all-minilm-l6-v2-converted');
+    const bytes = fs.readFileSync(m.file('model.onnx'));
+    expect(int8MatMuls(bytes).bytes).toBe(bytes);
+  });
+
+  it.skipIf(!model.spec)(
+    "rewrites MiniLM's 36 int8 MatMuls to MatMulNBits; vectors as the float path's, whatever the batch",
+    async () => {
+      const spec = model.spec!;
+      const original = fs.readFileSync(spec.onnxPath);
+      const r = int8MatMuls(dropNanGuards(original).bytes);
+      expect(r.rewritten).toBe(36);
+      expect(count(r.bytes, 'MatMulNBits')).toBe(36);
+      expect(count(r.bytes, 'com.microsoft')).toBe(37); // each node's domain + one opset import
+      // The float MatMuls left are the 12 attention products.
+      const matmuls = (b: Uint8Array): number => count(b, '\x22\x06MatMul'); // op_type field, 6 bytes
+      expect(matmuls(original) - matmuls(r.bytes)).toBe(36);
+      expect(matmuls(r.bytes)).toBe(12);
+      // The int8 weights are kept once (repacked), not twice: the model grows by the block scales only.
+      expect(r.bytes.length).toBeLessThan(original.length * 1.05);
+      // A second pass finds nothing left to do; the Buffer the file was read into works as well.
+      expect(int8MatMuls(r.bytes).rewritten).toBe(0);
+      expect(int8MatMuls(original).rewritten).toBe(36);
+
+      const texts = [
+        'The lighthouse keeper slept in the harbour while the storm passed.',
+        'Error E-4012: the sync service could not reach the server before the timeout.',
+        'Mitochondria produce most of the chemical energy needed to power the cell.',
+        'Quarterly revenue grew by eleven percent, driven by subscriptions in Europe, while costs in every other region fell.',
+      ];
+      const make = (int8MatMul: boolean) =>
+        createEmbedder({
+          onnxPath: spec.onnxPath,
+          tokenizerPath: spec.tokenizerPath,
+          params: spec.params,
+          threads: 1,
+          int8MatMul,
+        });
+      const [floats, int8] = await Promise.all([make(false), make(true)]);
+      try {
+        const a = await floats.embed(texts, 'document');
+        const b = await int8.embed(texts, 'document');
+        for (let i = 0; i < texts.length; i++) {
+          const c = cosine(a[i]!, b[i]!);
+          // Computed in int8 (not the float path under another name), and still the same vector.
+          expect(c).toBeLessThan(0.99999);
+          expect(c).toBeGreaterThan(0.998);
+          // Activations are quantised per row: alone or with others, a text gets the same vector.
+          const [alone] = await int8.embed([texts[i]!], 'document');
+          expect(Buffer.from(alone!.buffer, alone!.byteOffset, alone!.byteLength)).toEqual(
+            Buffer.from(b[i]!.buffer, b[i]!.byteOffset, b[i]!.byteLength),
+          );
+        }
+        // Which text is nearest to which is unchanged.
+        const q = await int8.embed(['power plant of the cell'], 'query');
+        const qf = await floats.embed(['power plant of the cell'], 'query');
+        const best = (v: Float32Array, docs: Float32Array[]) =>
+          docs.map((d, i) => [cosine(v, d), i] as const).sort((x, y) => y[0] - x[0])[0]![1];
+        expect(best(q[0]!, b)).toBe(2);
+        expect(best(qf[0]!, a)).toBe(2);
+      } finally {
+        await floats.dispose();
+        await int8.dispose();
       }
     },
     60_000,

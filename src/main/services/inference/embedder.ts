@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../../../shared/ipc/result';
-import { dropNanGuards } from './onnxSimplify';
+import { dropNanGuards, int8MatMuls } from './onnxSimplify';
 
 /**
  * Sentence embeddings with a BERT-style ONNX encoder (all-MiniLM-L6-v2, bge-small, ...).
@@ -31,6 +31,12 @@ export interface EmbedderOptions {
   batchSize?: number;
   /** onnxruntime intra-op threads; default: onnxruntime's choice (all cores). */
   threads?: number;
+  /**
+   * Run the model's int8-weight MatMuls in int8 (onnxSimplify.ts `int8MatMuls`): 1.34x the
+   * throughput of MiniLM int8 on one thread, vectors within cosine 0.9987 of the fp32 model's. Only
+   * where `int8DotProduct()` says the CPU does it well. Default false: the float path.
+   */
+  int8MatMul?: boolean;
 }
 
 /** A text and character spans of it ([start, end), sorted, not overlapping) to pool vectors for. */
@@ -82,8 +88,10 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
 
   let session: ort.InferenceSession;
   try {
-    // The same model file, minus the softmax NaN guards onnxruntime keeps (onnxSimplify.ts).
-    const model = dropNanGuards(await readFile(options.onnxPath)).bytes;
+    // The same model file, minus the softmax NaN guards onnxruntime keeps (onnxSimplify.ts), and with
+    // its int8 weights multiplied in int8 where asked.
+    let model = dropNanGuards(await readFile(options.onnxPath)).bytes;
+    if (options.int8MatMul) model = int8MatMuls(model).bytes;
     session = await ort.InferenceSession.create(model, {
       graphOptimizationLevel: 'all',
       ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),

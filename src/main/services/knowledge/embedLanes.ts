@@ -24,6 +24,8 @@ export interface LaneSetup {
   model: ModelSpec;
   /** onnxruntime intra-op threads of this lane's session. */
   threads: number;
+  /** The embedder's `int8MatMul`: decided once by the knowledge worker for all its sessions. */
+  int8MatMul: boolean;
 }
 
 export type LaneRequest =
@@ -71,6 +73,7 @@ export class EmbedLanes implements Pick<Embedder, 'embed' | 'embedWithSpans'> {
     private readonly model: ModelSpec,
     readonly size: number,
     private readonly threadsPerLane: number,
+    private readonly int8MatMul = false,
     private readonly spawn: SpawnLane = (setup) => createWorker('embedWorker', { workerData: setup }),
   ) {
     this.lanes = Array.from({ length: Math.max(1, size) }, () => undefined);
@@ -137,7 +140,11 @@ export class EmbedLanes implements Pick<Embedder, 'embed' | 'embedWithSpans'> {
   private lane(i: number): Lane {
     const existing = this.lanes[i];
     if (existing) return existing;
-    const worker = this.spawn({ model: this.model, threads: this.threadsPerLane });
+    const worker = this.spawn({
+      model: this.model,
+      threads: this.threadsPerLane,
+      int8MatMul: this.int8MatMul,
+    });
     worker.unref();
     const lane: Lane = { worker, busy: false, ready: Promise.resolve() };
     lane.ready = new Promise<void>((resolve, reject) => {
