@@ -644,6 +644,7 @@ async function embeddingPeer(
     minCos = Math.min(minCos, dot);
   });
   const layout = laneLayout(threads);
+  const int8 = (await worker.stats()).int8Models.includes(spec.id);
   const ourRate = (texts.length * 1000) / ourMs;
   const theirRate = (texts.length * 1000) / theirMs;
   return [
@@ -651,7 +652,7 @@ async function embeddingPeer(
       name: 'embedding throughput (Nook worker)',
       value: round(ourRate, 1),
       unit: 'chunks/s',
-      notes: `${texts.length} SciFact chunks, ${threads} cores as ${layout.lanes} lane(s) of ${layout.threadsPerLane} thread(s), int8 MatMuls ${int8DotProduct() ? 'on (MatMulNBits, this CPU has VNNI)' : 'off (float path)'}; median of ${rounds} rounds interleaved with the peer`,
+      notes: `${texts.length} SciFact chunks, ${threads} cores as ${layout.lanes} lane(s) of ${layout.threadsPerLane} thread(s), int8 MatMuls ${int8 ? 'on (MatMulNBits)' : `off (float path${int8DotProduct() ? ', refused by the runtime' : ': no int8 dot products on this CPU'})`}; median of ${rounds} rounds interleaved with the peer`,
     },
     {
       name: 'embedding throughput (transformers.js pipeline)',

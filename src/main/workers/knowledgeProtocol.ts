@@ -49,6 +49,8 @@ export interface WorkerStats {
   queuedTexts: number;
   /** Texts run through a model since the worker started (all models). */
   embeddedTexts: number;
+  /** Ids of the loaded models whose MatMuls run in int8 (onnxSimplify.ts `int8MatMuls`). */
+  int8Models: string[];
 }
 
 export interface IngestedFile {

@@ -206,12 +206,14 @@ async function handle(msg: ToWorker): Promise<void> {
           requests: controllers.size,
           queuedTexts: 0,
           embeddedTexts: retiredTexts,
+          int8Models: [],
         };
         for (const p of models.values()) {
           const m = await p.catch(() => undefined);
           if (!m) continue;
           stats.queuedTexts += m.scheduler.queued;
           stats.embeddedTexts += m.scheduler.embeddedTexts;
+          if (m.embedder.int8MatMul) stats.int8Models.push(m.spec.id);
         }
         return stats;
       });

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cosine, createEmbedder } from '../../../src/main/services/inference/embedder';
 import { dropNanGuards, int8MatMuls } from '../../../src/main/services/inference/onnxSimplify';
 import { modelFiles } from '../../models/modelFiles';
@@ -94,6 +94,8 @@ describe('dropNanGuards', () => {
   );
 });
 
+const bytes = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+
 const count = (bytes: Uint8Array, word: string): number =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1').split(word).length - 1;
 
@@ -177,6 +179,52 @@ describe('int8MatMuls', () => {
         await floats.dispose();
         await int8.dispose();
       }
+    },
+    60_000,
+  );
+
+  it.skipIf(!model.spec)(
+    'an onnxruntime that refuses the int8 graph gets the float path, not an error',
+    async () => {
+      const spec = model.spec!;
+      const create = ort.InferenceSession.create.bind(ort.InferenceSession);
+      const spy = vi
+        .spyOn(ort.InferenceSession, 'create')
+        .mockImplementation(((m: unknown, o: never) =>
+          m instanceof Uint8Array && count(m, 'MatMulNBits') > 0
+            ? Promise.reject(new Error('Could not find an implementation for MatMulNBits(1) node'))
+            : create(m as Uint8Array, o)) as typeof ort.InferenceSession.create);
+      try {
+        const make = (int8MatMul: boolean) =>
+          createEmbedder({
+            onnxPath: spec.onnxPath,
+            tokenizerPath: spec.tokenizerPath,
+            params: spec.params,
+            threads: 1,
+            int8MatMul,
+          });
+        const refused = await make(true);
+        const floats = await make(false);
+        expect(refused.int8MatMul).toBe(false);
+        expect(floats.int8MatMul).toBe(false);
+        const text = ['The lighthouse keeper slept in the harbour while the storm passed.'];
+        const [a] = await refused.embed(text, 'document');
+        const [b] = await floats.embed(text, 'document');
+        expect(bytes(a!)).toEqual(bytes(b!));
+        await refused.dispose();
+        await floats.dispose();
+      } finally {
+        spy.mockRestore();
+      }
+      const accepted = await createEmbedder({
+        onnxPath: spec.onnxPath,
+        tokenizerPath: spec.tokenizerPath,
+        params: spec.params,
+        threads: 1,
+        int8MatMul: true,
+      });
+      expect(accepted.int8MatMul).toBe(true);
+      await accepted.dispose();
     },
     60_000,
   );

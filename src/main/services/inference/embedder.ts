@@ -59,6 +59,8 @@ export interface SpanPooled {
 
 export interface Embedder {
   readonly dimension: number;
+  /** Whether the model's MatMuls run in int8 (asked for with `int8MatMul`, and the runtime took it). */
+  readonly int8MatMul: boolean;
   /** One vector per text, in input order. */
   embed(texts: readonly string[], kind: EmbedKind): Promise<Float32Array[]>;
   /** Like `embed`, plus one vector per span of each text from the same run (see SpanPooled). */
@@ -86,20 +88,27 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
   const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfigFrom(tokenizerJson));
   const padId = padTokenId(tokenizerJson);
 
-  let session: ort.InferenceSession;
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+    // onnxruntime's fused SkipLayerNormalization kernel is slower than the Add + LayerNormalization
+    // it replaces: without that one fusion MiniLM runs ~7% faster (1-thread CPU time over 256
+    // SciFact chunks, AMD EPYC with AVX-512; same outputs).
+    extra: { optimization: { disable_specified_optimizers: 'SkipLayerNormFusion' } },
+  };
+  let session: ort.InferenceSession | undefined;
+  let int8 = false;
   try {
     // The same model file, minus the softmax NaN guards onnxruntime keeps (onnxSimplify.ts), and with
     // its int8 weights multiplied in int8 where asked.
-    let model = dropNanGuards(await readFile(options.onnxPath)).bytes;
-    if (options.int8MatMul) model = int8MatMuls(model).bytes;
-    session = await ort.InferenceSession.create(model, {
-      graphOptimizationLevel: 'all',
-      ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
-      // onnxruntime's fused SkipLayerNormalization kernel is slower than the Add + LayerNormalization
-      // it replaces: without that one fusion MiniLM runs ~7% faster (1-thread CPU time over 256
-      // SciFact chunks, AMD EPYC with AVX-512; same outputs).
-      extra: { optimization: { disable_specified_optimizers: 'SkipLayerNormFusion' } },
-    });
+    const model = dropNanGuards(await readFile(options.onnxPath)).bytes;
+    const rewritten = options.int8MatMul ? int8MatMuls(model) : { bytes: model, rewritten: 0 };
+    if (rewritten.rewritten > 0) {
+      // A runtime without the int8 kernel refuses the rewritten graph at load; the float path still runs.
+      session = await ort.InferenceSession.create(rewritten.bytes, sessionOptions).catch(() => undefined);
+      int8 = session !== undefined;
+    }
+    session ??= await ort.InferenceSession.create(model, sessionOptions);
   } catch (e) {
     throw new AppError('UNAVAILABLE', `cannot load the embedding model: ${(e as Error).message}`);
   }
@@ -225,6 +234,7 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
   let disposed = false;
   return {
     dimension: params.dimension,
+    int8MatMul: int8,
     countTokens: (texts, kind) => texts.map((t) => encode(t, kind).ids.length),
     async embed(texts, kind) {
       if (disposed) throw new AppError('UNAVAILABLE', 'the embedder was disposed');

@@ -382,7 +382,7 @@ export function int8MatMuls(model: Uint8Array): { bytes: Uint8Array; rewritten: 
       opsets: [],
     };
     const single = (name: string): boolean => g.uses.get(name) === 1 && !g.graphOutputs.has(name);
-    const names = new Set([...g.initializers.keys(), ...g.producer.keys()]);
+    const names = new Set([...g.initializers.keys(), ...g.producer.keys(), ...g.graphInputs]);
     const fresh = (base: string): string => {
       let name = base;
       for (let i = 1; names.has(name); i++) name = `${base}.${i}`;

@@ -128,9 +128,9 @@ export class KnowledgeWorkerClient {
     return this.call({ t: 'ingest', id: 0, ...req }, signal, onStage) as Promise<IngestedFile>;
   }
 
-  /** What the worker is doing: requests in flight, texts waiting for a batch, texts embedded so far. */
+  /** What the worker is doing: requests in flight, texts waiting for a batch, texts embedded so far, int8 models. */
   async stats(): Promise<WorkerStats> {
-    if (!this.worker) return { requests: 0, queuedTexts: 0, embeddedTexts: 0 };
+    if (!this.worker) return { requests: 0, queuedTexts: 0, embeddedTexts: 0, int8Models: [] };
     return (await this.call({ t: 'stats', id: 0 })) as WorkerStats;
   }
 
