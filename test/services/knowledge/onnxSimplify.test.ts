@@ -18,6 +18,11 @@ import { testModel } from './ingestHarness';
 const model = testModel();
 if (!model.spec) console.warn(`[skip] NaN-guard removal tests: ${model.missing}`);
 
+/** A model with neither pattern (Silero VAD). */
+const silero = modelFiles('silero-vad');
+const sileroBytes = (): Buffer =>
+  fs.readFileSync(silero.file(silero.entry.files.find((f) => f.path.endsWith('.onnx'))!.path));
+
 describe('dropNanGuards', () => {
   it('leaves bytes that are not an ONNX model alone', () => {
     const junk = new Uint8Array([0xff, 0xff, 0xff, 0x01, 0x02]);
@@ -26,10 +31,8 @@ describe('dropNanGuards', () => {
     expect(dropNanGuards(empty).bytes).toBe(empty);
   });
 
-  it.skipIf(!modelFiles('silero-vad').present)('leaves a model without the pattern byte for byte', () => {
-    const m = modelFiles('silero-vad');
-    const onnx = m.entry.files.find((f) => f.path.endsWith('.onnx'))!;
-    const bytes = fs.readFileSync(m.file(onnx.path));
+  it.skipIf(!silero.present)('leaves a model without the pattern byte for byte', () => {
+    const bytes = sileroBytes();
     const r = dropNanGuards(bytes);
     expect(r.removed).toBe(0);
     expect(r.bytes).toBe(bytes);
@@ -105,10 +108,8 @@ describe('int8MatMuls', () => {
     expect(int8MatMuls(junk)).toEqual({ bytes: junk, rewritten: 0 });
   });
 
-  it.skipIf(!modelFiles('silero-vad').present)('leaves a model without int8 weights byte for byte', () => {
-    const m = modelFiles('silero-vad');
-    const onnx = m.entry.files.find((f) => f.path.endsWith('.onnx'))!;
-    const bytes = fs.readFileSync(m.file(onnx.path));
+  it.skipIf(!silero.present)('leaves a model without int8 weights byte for byte', () => {
+    const bytes = sileroBytes();
     const r = int8MatMuls(bytes);
     expect(r.rewritten).toBe(0);
     expect(r.bytes).toBe(bytes);
