@@ -102,6 +102,16 @@ const bytes = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v
 const count = (bytes: Uint8Array, word: string): number =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1').split(word).length - 1;
 
+/** The test model on one thread, its MatMuls in int8 or in float. */
+const miniLm = (int8MatMul: boolean) =>
+  createEmbedder({
+    onnxPath: model.spec!.onnxPath,
+    tokenizerPath: model.spec!.tokenizerPath,
+    params: model.spec!.params,
+    threads: 1,
+    int8MatMul,
+  });
+
 describe('int8MatMuls', () => {
   it('leaves bytes that are not an ONNX model alone', () => {
     const junk = new Uint8Array([0x3a, 0x05, 0xff, 0xff, 0xff]);
@@ -146,15 +156,7 @@ describe('int8MatMuls', () => {
         'Mitochondria produce most of the chemical energy needed to power the cell.',
         'Quarterly revenue grew by eleven percent, driven by subscriptions in Europe, while costs in every other region fell.',
       ];
-      const make = (int8MatMul: boolean) =>
-        createEmbedder({
-          onnxPath: spec.onnxPath,
-          tokenizerPath: spec.tokenizerPath,
-          params: spec.params,
-          threads: 1,
-          int8MatMul,
-        });
-      const [floats, int8] = await Promise.all([make(false), make(true)]);
+      const [floats, int8] = await Promise.all([miniLm(false), miniLm(true)]);
       try {
         const a = await floats.embed(texts, 'document');
         const b = await int8.embed(texts, 'document');
@@ -187,7 +189,6 @@ describe('int8MatMuls', () => {
   it.skipIf(!model.spec)(
     'an onnxruntime that refuses the int8 graph gets the float path, not an error',
     async () => {
-      const spec = model.spec!;
       const create = ort.InferenceSession.create.bind(ort.InferenceSession);
       const spy = vi
         .spyOn(ort.InferenceSession, 'create')
@@ -196,16 +197,8 @@ describe('int8MatMuls', () => {
             ? Promise.reject(new Error('Could not find an implementation for MatMulNBits(1) node'))
             : create(m as Uint8Array, o)) as typeof ort.InferenceSession.create);
       try {
-        const make = (int8MatMul: boolean) =>
-          createEmbedder({
-            onnxPath: spec.onnxPath,
-            tokenizerPath: spec.tokenizerPath,
-            params: spec.params,
-            threads: 1,
-            int8MatMul,
-          });
-        const refused = await make(true);
-        const floats = await make(false);
+        const refused = await miniLm(true);
+        const floats = await miniLm(false);
         expect(refused.int8MatMul).toBe(false);
         expect(floats.int8MatMul).toBe(false);
         const text = ['The lighthouse keeper slept in the harbour while the storm passed.'];
@@ -217,13 +210,7 @@ describe('int8MatMuls', () => {
       } finally {
         spy.mockRestore();
       }
-      const accepted = await createEmbedder({
-        onnxPath: spec.onnxPath,
-        tokenizerPath: spec.tokenizerPath,
-        params: spec.params,
-        threads: 1,
-        int8MatMul: true,
-      });
+      const accepted = await miniLm(true);
       expect(accepted.int8MatMul).toBe(true);
       await accepted.dispose();
     },
