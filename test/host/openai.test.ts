@@ -25,6 +25,7 @@ import { createCore, type Core } from '../../src/main/core';
 import { registerOpenAi } from '../../src/main/host/openai';
 import { openAiDepsFromCore } from '../../src/main/host/openaiCore';
 import { cosine, createEmbedder, type Embedder } from '../../src/main/services/inference/embedder';
+import { int8DotProduct } from '../../src/main/services/inference/cpuFeatures';
 import { readWav } from '../../src/main/services/inference/wav';
 import { EmbeddingParamsSchema } from '../../src/shared/types/models';
 import { manifest, modelsDir } from '../models/modelFiles';
@@ -132,6 +133,8 @@ describe.skipIf(!HAS_EMBEDDER)('OpenAI-compatible /v1 routes over the real core'
       onnxPath: path.join(modelsDir, spec.id, params.onnx),
       tokenizerPath: path.join(modelsDir, spec.id, params.tokenizer),
       params,
+      // Computed as the knowledge worker computes it (int8 MatMuls where this CPU has them).
+      int8MatMul: int8DotProduct(),
     });
   }, 240_000);
 
