@@ -47,8 +47,9 @@ export type LaneReply =
 /** How many lanes, and threads per lane, for `threads` cores' worth of embedding. */
 export function laneLayout(threads: number): { lanes: number; threadsPerLane: number } {
   const t = Math.max(1, Math.floor(threads));
-  // Up to 4 lanes: each holds its own session, ~200 MB RSS for MiniLM (onnxruntime dequantises the
-  // int8 weights to float32 at load, plus its arena). More cores go to each lane's intra-op threads.
+  // Up to 4 lanes: each holds its own session, ~200-270 MB RSS for MiniLM with its MatMuls in float
+  // (weights dequantised at load) or in int8 (weights repacked), arena included. More cores go to each
+  // lane's intra-op threads.
   const lanes = Math.min(4, t);
   return { lanes, threadsPerLane: Math.max(1, Math.floor(t / lanes)) };
 }
