@@ -113,12 +113,7 @@ describe.skipIf(!model.spec)('EmbedLanes with the real model', () => {
   });
 
   it('gives the vectors of one in-process session, and runs two batches at the same time', async () => {
-    const local = await createEmbedder({
-      onnxPath: spec.onnxPath,
-      tokenizerPath: spec.tokenizerPath,
-      params: spec.params,
-      threads: 1,
-    });
+    const local = await createEmbedder({ ...spec, threads: 1 });
     try {
       lanes = new EmbedLanes(spec, 2, 1);
       await lanes.start();

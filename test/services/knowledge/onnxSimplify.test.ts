@@ -18,6 +18,9 @@ import { testModel } from './ingestHarness';
 const model = testModel();
 if (!model.spec) console.warn(`[skip] NaN-guard removal tests: ${model.missing}`);
 
+/** The test model on one thread, its MatMuls in int8 or in float. */
+const miniLm = (int8MatMul: boolean) => createEmbedder({ ...model.spec!, threads: 1, int8MatMul });
+
 /** A model with neither pattern (Silero VAD). */
 const silero = modelFiles('silero-vad');
 const sileroBytes = (): Buffer =>
@@ -51,12 +54,7 @@ describe('dropNanGuards', () => {
       expect(count(simplified)).toBe(count(untouched));
 
       // The embedder (which loads the simplified graph) against the untouched file run by hand.
-      const embedder = await createEmbedder({
-        onnxPath: spec.onnxPath,
-        tokenizerPath: spec.tokenizerPath,
-        params: spec.params,
-        threads: 1,
-      });
+      const embedder = await miniLm(false);
       try {
         const text = 'The lighthouse keeper slept in the harbour while the storm passed.';
         const tokenizerJson = JSON.parse(fs.readFileSync(spec.tokenizerPath, 'utf8')) as Record<
@@ -101,16 +99,6 @@ const bytes = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v
 
 const count = (bytes: Uint8Array, word: string): number =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1').split(word).length - 1;
-
-/** The test model on one thread, its MatMuls in int8 or in float. */
-const miniLm = (int8MatMul: boolean) =>
-  createEmbedder({
-    onnxPath: model.spec!.onnxPath,
-    tokenizerPath: model.spec!.tokenizerPath,
-    params: model.spec!.params,
-    threads: 1,
-    int8MatMul,
-  });
 
 describe('int8MatMuls', () => {
   it('leaves bytes that are not an ONNX model alone', () => {
