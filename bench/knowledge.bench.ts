@@ -155,7 +155,7 @@ async function scifact(
   // (per model and corpus size; its ingest timing inside it) for runs that only change the search.
   // Opt-in only: the key does not know the code that made the vectors (chunking, the model's int8
   // path), and a stale database would be measured as if it were new.
-  const cacheDir = process.env.NOOK_BENCH_CACHE?.trim() || undefined;
+  const cacheDir = process.env.NOOK_BENCH_CACHE?.trim();
   const cached = cacheDir ? path.join(cacheDir, `scifact-${spec.id}-${corpus.length}.db`) : undefined;
   const dbDir = path.join(work, 'scifact-db');
   fs.mkdirSync(dbDir, { recursive: true });
@@ -169,9 +169,9 @@ async function scifact(
     const load = os.loadavg()[0]!;
     ingest = { ...(await ingestTimed(k, docsDir)), date: new Date().toISOString(), load };
     k.service.store.setState('bench.ingest', JSON.stringify(ingest));
-    if (cacheDir && cached) {
+    if (cached) {
       k.db.pragma('wal_checkpoint(TRUNCATE)');
-      fs.mkdirSync(cacheDir, { recursive: true });
+      fs.mkdirSync(path.dirname(cached), { recursive: true });
       fs.copyFileSync(path.join(dbDir, 'nook.db'), `${cached}.tmp`);
       fs.renameSync(`${cached}.tmp`, cached);
     }
