@@ -22,6 +22,7 @@ export default defineConfig({
           voiceWorker: resolve(__dirname, 'src/main/workers/voiceWorker.ts'),
           llmWorker: resolve(__dirname, 'src/main/workers/llmWorker.ts'),
           briefingWorker: resolve(__dirname, 'src/main/workers/briefingWorker.ts'),
+          keywordWorker: resolve(__dirname, 'src/main/workers/keywordWorker.ts'),
         },
       },
     },

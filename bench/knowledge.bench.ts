@@ -416,7 +416,9 @@ async function latency(
       found += k.index.searchSync(coll, qv, { k: 10 }).filter((h) => truth.has(h.id)).length;
     }
     const recall = found / (queryVectors.length * 10);
-    // Warm up: the first queries pay for page cache and prepared statements.
+    // Warm up: the first queries pay for page cache and prepared statements; the keyword thread
+    // starts on the first search in the app (searches run the leg on the main connection until then).
+    await k.service.warmSearch();
     for (const q of queries.slice(0, 5)) await k.service.search({ query: q.text, mode: 'hybrid', k: 10 });
     const hybrid: number[] = [];
     const embedMs: number[] = [];
@@ -436,7 +438,7 @@ async function latency(
       value: round(percentile(hybrid, 50)),
       unit: 'ms',
       ...(size >= 100_000 ? { target: { max: 40 } } : {}),
-      notes: `p95 ${round(percentile(hybrid, 95))} ms; embedded index (int8 SIMD scan + sqlite-vec exact re-score) + FTS5; data written in ${round(buildMs / 1000, 1)} s`,
+      notes: `p95 ${round(percentile(hybrid, 95))} ms; embedded index (int8 SIMD scan + sqlite-vec exact re-score) + FTS5 (keyword leg on its own thread, common terms pruned MaxScore-style, exact); data written in ${round(buildMs / 1000, 1)} s`,
     });
     const without = hybrid.map((h, i) => h - embedMs[i]!);
     out.push({

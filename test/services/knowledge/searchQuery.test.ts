@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   highlightTerms,
@@ -6,6 +7,7 @@ import {
   bm25Idf,
   reciprocalRankFusion,
   toFtsQuery,
+  weightsThatMatter,
 } from '../../../src/main/services/knowledge/query';
 
 describe('query handling for hybrid search', () => {
@@ -80,5 +82,44 @@ describe('query handling for hybrid search', () => {
     expect(cut[0]!.text.startsWith('…')).toBe(true);
     expect(cut.some((s) => s.mark && s.text === 'lighthouse')).toBe(true);
     expect(cut.map((s) => s.text).join('').length).toBeLessThan(130);
+  });
+
+  it('works out only the weights that can change the top k, and the top k stays the same', () => {
+    const topOf = (scores: Map<number, number>, k: number) =>
+      [...scores.entries()]
+        .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+        .slice(0, k)
+        .map(([id]) => id);
+    // Distinct ids for each list drawn from a small range, so the lists overlap often.
+    const list = (max: number) => fc.uniqueArray(fc.integer({ min: 1, max: 120 }), { maxLength: max });
+    fc.assert(
+      fc.property(
+        list(80),
+        list(80),
+        fc.integer({ min: 1, max: 30 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 120, maxLength: 120 }),
+        (keyword, vector, topK, weights) => {
+          const weight = (id: number) => weights[id - 1]!;
+          const matter = weightsThatMatter(keyword, [vector], topK);
+          for (const id of matter) expect(keyword).toContain(id);
+          const exact = reciprocalRankFusion([{ ids: keyword, weight }, vector]);
+          const bounded = reciprocalRankFusion([
+            { ids: keyword, weight: (id) => (matter.has(id) ? weight(id) : 1) },
+            vector,
+          ]);
+          expect(topOf(bounded, topK)).toEqual(topOf(exact, topK));
+        },
+      ),
+      { numRuns: 500 },
+    );
+    // It does save work: with a long vector list, keyword hits far down that are not vector hits
+    // cannot reach a top 10.
+    const vector = Array.from({ length: 60 }, (_, i) => i + 1);
+    const keyword = Array.from({ length: 60 }, (_, i) => 1000 + i);
+    const matter = weightsThatMatter(keyword, [vector], 10);
+    expect([...matter]).toEqual(keyword.slice(0, matter.size));
+    expect(matter.size).toBeLessThan(15);
+    // Too few items to fill the top: every weight matters.
+    expect(weightsThatMatter([1, 2, 3], [[4]], 10)).toEqual(new Set([1, 2, 3]));
   });
 });

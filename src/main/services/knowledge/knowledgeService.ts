@@ -35,6 +35,8 @@ import type { Database } from '../storage/database';
 import type { VectorFilter, VectorIndex } from '../vectors/vectorIndex';
 import { normalizeFolder } from '../vectors/vectorIndex';
 import { extensionFormat } from './parsers/sniff';
+import { keywordLeg, liveChunkIds, TermStats, type KeywordLegQuery, type ScoredChunk } from './keywordLeg';
+import { KeywordThread, KeywordThreadGone } from './keywordThread';
 import {
   bm25Idf,
   highlightTerms,
@@ -42,6 +44,7 @@ import {
   queryCoverage,
   reciprocalRankFusion,
   toFtsQuery,
+  weightsThatMatter,
 } from './query';
 import {
   KnowledgeStore,
@@ -100,6 +103,11 @@ export interface KnowledgeServiceOptions {
   purgeGraceMs?: number;
   /** Chunks embedded per step when re-embedding for a new model (default 128). */
   reembedBatch?: number;
+  /**
+   * Run the keyword leg of searches on a worker thread with its own read-only connection (default
+   * true; a database without a file, such as `:memory:`, always answers on the service's connection).
+   */
+  keywordThread?: boolean;
   /** Start processing the queue at once (default true). */
   autoStart?: boolean;
   /**
@@ -120,8 +128,6 @@ export interface AnswerSearchResult extends SearchResult {
 
 const MAX_FILES_PER_IMPORT = 100_000;
 const RRF_K = 60;
-/** A query term in at most this many chunks has its chunk list kept for coverage (see keywordCoverage). */
-const TERM_ROWS_CACHED = 4096;
 /** A query term in more than this share of the chunks is left out of a hit's coverage (IDF ~0). */
 const COMMON_TERM_SHARE = 0.5;
 
@@ -192,18 +198,21 @@ export class KnowledgeService implements Disposable {
   private counting = false;
   /** Bumped whenever chunks are written or removed (keys the per-term document-frequency cache). */
   private chunkGeneration = 0;
-  /** Per query term, the chunks that contain it (for coverage and IDF), until the chunks change. */
-  private termCache: {
-    generation: number;
-    chunks: number;
-    terms: Map<string, { df: number; rows: Set<number> | undefined }>;
-  } = { generation: -1, chunks: -1, terms: new Map() };
+  /** Per query term, how many chunks contain it (the keyword leg's pruning, coverage's IDF). */
+  private readonly terms: TermStats;
   private idleWaiters: Array<() => void> = [];
+  /** Where the keyword leg runs off the main thread (undefined: on the service's connection). */
+  private readonly keywordThread: KeywordThread | undefined;
   /** The query vector of each search result still held by someone (for `searchForAnswer`). */
   private readonly queryVectors = new WeakMap<SearchResult, { modelId: string; vector: Float32Array }>();
 
   constructor(private readonly o: KnowledgeServiceOptions) {
     this.db = o.db;
+    this.terms = new TermStats(o.db);
+    if ((o.keywordThread ?? true) && !o.db.memory && o.db.name !== '')
+      this.keywordThread = new KeywordThread(o.db.name, (reason) =>
+        o.log?.warn({ reason }, 'keyword search thread gave up; searching on the main connection'),
+      );
     this.store = new KnowledgeStore(o.db);
     this.paused = this.store.getState('ingest.paused') === '1';
   }
@@ -246,6 +255,7 @@ export class KnowledgeService implements Disposable {
     await Promise.allSettled(running.map((a) => a.done));
     await this.reembedRun?.catch(() => undefined);
     await this.syncing.catch(() => undefined);
+    await this.keywordThread?.dispose();
   }
 
   /** Resolves when no job is queued or running (tests, benchmarks, the CLI). */
@@ -1105,6 +1115,21 @@ export class KnowledgeService implements Disposable {
   // ---- search ------------------------------------------------------------------------------------
 
   /**
+   * Starts the keyword thread now rather than on the first search, and resolves once it takes
+   * queries (at once where there is none, or it was given up). Searches never wait for it: until it
+   * is up they run the keyword leg on the service's connection.
+   */
+  async warmSearch(timeoutMs = 30_000): Promise<void> {
+    const thread = this.keywordThread;
+    if (!thread) return;
+    const end = Date.now() + timeoutMs;
+    while (thread.usable && !thread.ready && Date.now() < end) {
+      thread.warm();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /**
    * The hybrid search for a grounded answer: the hits, plus the query vector the vector leg computed
    * and the hits' stored sentence vectors of that same model, so the extractive answer ranks
    * sentences by meaning without running the model again. It goes through `search` (so whatever
@@ -1171,18 +1196,34 @@ export class KnowledgeService implements Disposable {
         })();
       }
     }
+    // The keyword leg: on the keyword thread when it runs, beside the embedding and the KNN.
     const tk = performance.now();
-    let keyword: Array<{ id: number; score: number }> = [];
+    let keywordMs = 0;
+    let keywordHits: Promise<ScoredChunk[]> = Promise.resolve([]);
     if (q.mode !== 'vector') {
-      if (parsed.fts) keyword = this.keywordLeg(parsed.fts, filters, legK);
+      if (parsed.fts)
+        keywordHits = this.keywordHits({
+          fts: parsed.fts,
+          parts: parsed.parts,
+          filters,
+          k: legK,
+          generation: this.chunkGeneration,
+        }).then((hits) => {
+          keywordMs = performance.now() - tk;
+          return hits;
+        });
       else notes.push('The query has no searchable words for the keyword leg.');
     }
-    const keywordMs = performance.now() - tk;
-    let vector = await vectorHits;
+    // Both at once, so that a failure of either is handled whichever settles first.
+    const [keyword, vectorAll] = await Promise.all([keywordHits, vectorHits]);
+    let vector = vectorAll;
 
     // Drop vector hits whose chunk is gone or whose document is deleted (a derived index may lag).
     if (vector.length > 0) {
-      const live = this.liveChunkIds(vector.map((h) => h.id));
+      const live = liveChunkIds(
+        this.db,
+        vector.map((h) => h.id),
+      );
       vector = vector.filter((h) => live.has(h.id));
     }
 
@@ -1194,13 +1235,16 @@ export class KnowledgeService implements Disposable {
     if (q.mode === 'keyword') ranked = keyword.map((h) => ({ id: h.id, score: -h.score }));
     else if (q.mode === 'vector') ranked = vector;
     else {
-      // RRF, with each keyword hit weighted by how much of the query it matched (queryCoverage).
+      // RRF, with each keyword hit weighted by how much of the query it matched (queryCoverage):
+      // worked out for the hits whose weight can change the top k (the rest keep weight 1).
+      const kwIds = keyword.map((h) => h.id);
+      const matter = weightsThatMatter(kwIds, [vector.map((h) => h.id)], q.k, RRF_K);
       const coverage = this.keywordCoverage(
         parsed.parts,
-        keyword.map((h) => h.id),
+        kwIds.filter((id) => matter.has(id)),
       );
       const fused = reciprocalRankFusion(
-        [{ ids: keyword.map((h) => h.id), weight: (id) => coverage.get(id) ?? 1 }, vector.map((h) => h.id)],
+        [{ ids: kwIds, weight: (id) => coverage.get(id) ?? 1 }, vector.map((h) => h.id)],
         RRF_K,
       );
       ranked = [...fused.entries()]
@@ -1224,128 +1268,64 @@ export class KnowledgeService implements Disposable {
   }
 
   /**
-   * For each keyword hit, the share of the query's IDF mass it matched (see `queryCoverage`). Per
-   * query term: its document frequency (counted inside FTS5), and which hits contain it: from the
-   * term's chunk list when it is short (kept until the chunks change, so typing a query reuses it),
-   * else by looking up just the hits.
+   * For each of these keyword hits, the share of the query's IDF mass it matched (see
+   * `queryCoverage`). Per query term: its document frequency (`TermStats`: usually counted already
+   * by the keyword leg, on whichever connection ran it) and which of the hits contain it, looked up
+   * for just those hits.
    */
   private keywordCoverage(parts: readonly string[], ids: readonly number[]): Map<number, number> {
     if (parts.length <= 1 || ids.length === 0) return new Map();
-    if (this.termCache.generation !== this.chunkGeneration) {
-      this.termCache = { generation: this.chunkGeneration, chunks: -1, terms: new Map() };
-    }
-    const cache = this.termCache;
-    if (cache.chunks < 0)
-      cache.chunks = this.db.prepare('SELECT count(*) FROM chunks').pluck().get() as number;
+    this.terms.sync(this.chunkGeneration);
+    const chunks = this.terms.chunks();
     const idList = JSON.stringify(ids);
     const idf: number[] = [];
     const hitTerms = new Map<number, number[]>(ids.map((id) => [id, []]));
+    const inHits = this.db
+      .prepare(
+        'SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))',
+      )
+      .pluck();
     parts.forEach((part, t) => {
-      let term = cache.terms.get(part);
-      if (!term) {
-        const df = this.db
-          .prepare('SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?')
-          .pluck()
-          .get(part) as number;
-        const rows =
-          df <= TERM_ROWS_CACHED && df <= cache.chunks * COMMON_TERM_SHARE
-            ? new Set(
-                this.db
-                  .prepare('SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?')
-                  .pluck()
-                  .all(part) as number[],
-              )
-            : undefined;
-        term = { df, rows };
-        if (cache.terms.size >= 128) cache.terms.clear();
-        cache.terms.set(part, term);
-      }
+      const df = this.terms.count(part);
       // A term in half the chunks or more has no weight in BM25 (its IDF is floored to ~0): it counts
       // neither for nor against a hit, and costs no lookup (a corpus of few distinct words has many).
-      if (term.df > cache.chunks * COMMON_TERM_SHARE) {
+      if (df > chunks * COMMON_TERM_SHARE) {
         idf.push(0);
         return;
       }
-      idf.push(bm25Idf(cache.chunks, term.df));
-      const matched = term.rows
-        ? ids.filter((id) => term.rows!.has(id))
-        : (this.db
-            .prepare(
-              'SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))',
-            )
-            .pluck()
-            .all(part, idList) as number[]);
-      for (const id of matched) hitTerms.get(id)?.push(t);
+      idf.push(bm25Idf(chunks, df));
+      for (const id of inHits.all(part, idList) as number[]) hitTerms.get(id)?.push(t);
     });
     return queryCoverage(hitTerms, idf);
   }
 
-  /** Which of these chunk ids still exist in a document that is not in the trash. */
-  private liveChunkIds(ids: number[]): Set<number> {
-    return new Set(
-      this.db
-        .prepare(
-          `SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id
-           WHERE c.id IN (SELECT value FROM json_each(?)) AND d.deleted_at IS NULL`,
-        )
-        .pluck()
-        .all(JSON.stringify(ids)) as number[],
-    );
-  }
-
-  private keywordLeg(
-    fts: string,
-    filters: SearchFilters | undefined,
-    k: number,
-  ): Array<{ id: number; score: number }> {
-    if (!hasSearchFilter(filters)) {
-      // Rank inside FTS5 alone first: joining chunks and documents for every match costs about 3x
-      // at 100k chunks. Then drop chunks of documents in the trash (rare: only during the undo
-      // grace period); if that leaves too few, the joined query below answers exactly.
-      const over = k + 32;
-      const ranked = this.db
-        .prepare(
-          'SELECT rowid AS id, bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?',
-        )
-        .all(fts, over) as Array<{ id: number; score: number }>;
-      const live = this.liveChunkIds(ranked.map((r) => r.id));
-      const kept = ranked.filter((r) => live.has(r.id));
-      if (kept.length >= k || ranked.length < over) return kept.slice(0, k);
-    }
-    const where: string[] = ['chunks_fts MATCH ?', 'd.deleted_at IS NULL'];
-    const args: unknown[] = [fts];
-    if (filters?.fileTypes) {
-      where.push('d.format IN (SELECT value FROM json_each(?))');
-      args.push(JSON.stringify(filters.fileTypes));
-    }
-    if (filters?.folders) {
-      const folders = filters.folders.map(normalizeFolder);
-      where.push(
-        `EXISTS (SELECT 1 FROM json_each(?) f WHERE d.folder = f.value OR substr(d.folder, 1, length(f.value) + 1) = f.value || '/' OR f.value = '/')`,
+  /**
+   * The keyword leg on the keyword thread when it is up (started on first use), else here on the
+   * service's own connection: while the thread boots, if it died mid-query, or when the database has
+   * no file another connection could open. Term counts travel both ways, so each term is counted
+   * once per generation of the chunks whichever connection met it first.
+   */
+  private keywordHits(query: KeywordLegQuery): Promise<ScoredChunk[]> {
+    const thread = this.keywordThread;
+    const parts = query.parts ?? [];
+    if (thread?.ready) {
+      return thread.search(query, this.terms.known(parts)).then(
+        (answer) => {
+          this.terms.learn(query.generation, answer.counts);
+          return answer.hits;
+        },
+        (e: unknown) => {
+          if (e instanceof KeywordThreadGone) return keywordLeg(this.db, query, this.terms);
+          throw e;
+        },
       );
-      args.push(JSON.stringify(folders));
     }
-    if (filters?.dateFrom !== undefined) {
-      where.push('d.mtime >= ?');
-      args.push(filters.dateFrom);
+    if (thread?.usable) thread.warm();
+    try {
+      return Promise.resolve(keywordLeg(this.db, query, this.terms));
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
-    if (filters?.dateTo !== undefined) {
-      where.push('d.mtime <= ?');
-      args.push(filters.dateTo);
-    }
-    if (filters?.tags) {
-      where.push(
-        'EXISTS (SELECT 1 FROM json_each(d.tags) t WHERE t.value IN (SELECT value FROM json_each(?)))',
-      );
-      args.push(JSON.stringify(filters.tags));
-    }
-    return this.db
-      .prepare(
-        `SELECT f.rowid AS id, bm25(chunks_fts) AS score
-         FROM chunks_fts f JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.id = c.document_id
-         WHERE ${where.join(' AND ')} ORDER BY score LIMIT ?`,
-      )
-      .all(...args, k) as Array<{ id: number; score: number }>;
   }
 
   private hydrate(
@@ -1467,15 +1447,4 @@ function toVectorFilter(f: SearchFilters | undefined): VectorFilter | undefined 
   if (f.dateTo !== undefined) out.dateTo = f.dateTo;
   if (f.tags) out.tags = f.tags;
   return Object.keys(out).length > 0 ? out : undefined;
-}
-
-function hasSearchFilter(f: SearchFilters | undefined): boolean {
-  return (
-    f !== undefined &&
-    (f.fileTypes !== undefined ||
-      f.folders !== undefined ||
-      f.dateFrom !== undefined ||
-      f.dateTo !== undefined ||
-      f.tags !== undefined)
-  );
 }

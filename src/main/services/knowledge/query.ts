@@ -84,6 +84,34 @@ export function reciprocalRankFusion<T>(
   return scores;
 }
 
+/**
+ * The items of a weighted list whose weight can change the top `topK` of `reciprocalRankFusion`,
+ * when every weight lies in [0, 1] and the other lists weigh 1. An item's fused score is at least
+ * what the other lists give it (weight 0) and at most that plus its own list's full share (weight 1).
+ * At least `topK` items score at least the `topK`-th largest lower bound, so an item whose upper
+ * bound is below it cannot reach the top, whatever its weight: computing its weight is wasted work.
+ * The top `topK` (and their order) is the same whether the others get their weight or 1.
+ */
+export function weightsThatMatter<T>(
+  weighted: readonly T[],
+  others: ReadonlyArray<readonly T[]>,
+  topK: number,
+  k = 60,
+): Set<T> {
+  const lower = new Map<T, number>();
+  for (const list of others) list.forEach((id, i) => lower.set(id, (lower.get(id) ?? 0) + 1 / (k + i + 1)));
+  for (const id of weighted) if (!lower.has(id)) lower.set(id, 0);
+  if (topK <= 0) return new Set();
+  if (lower.size <= topK) return new Set(weighted);
+  const bar = [...lower.values()].sort((a, b) => b - a)[topK - 1]!;
+  const out = new Set<T>();
+  weighted.forEach((id, i) => {
+    // A margin for rounding: an item at the bar counts, so ties are decided with its true weight.
+    if ((lower.get(id) ?? 0) + 1 / (k + i + 1) >= bar - 1e-12) out.add(id);
+  });
+  return out;
+}
+
 /** BM25's inverse document frequency as FTS5 computes it (floored just above zero). */
 export function bm25Idf(documents: number, containing: number): number {
   return Math.max(1e-6, Math.log((documents - containing + 0.5) / (containing + 0.5)));

@@ -142,6 +142,22 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   }
 }
 
+/**
+ * A second, read-only connection to a database another connection opened (and migrated) already,
+ * for a worker thread that only reads: WAL lets it read while the first one writes. It never
+ * migrates and cannot write.
+ */
+export function openReadConnection(file: string, busyTimeoutMs = 5000): Database {
+  const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }

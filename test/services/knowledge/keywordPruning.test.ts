@@ -1,0 +1,149 @@
+/**
+ * The keyword leg's MaxScore pruning (keywordLeg.ts `rankedMatches`) must give exactly the plain
+ * FTS5 query's top n, order and scores included, while scoring only the chunks with a rare term. A
+ * generated corpus with a Zipf-like vocabulary has common and rare words in every query; random
+ * queries must come out the same both ways and go through each path (plain, one round, two rounds).
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../../src/main/services/storage/database';
+import { keywordLeg, rankedMatches, TermStats } from '../../../src/main/services/knowledge/keywordLeg';
+import { toFtsQuery } from '../../../src/main/services/knowledge/query';
+import { tempDir } from '../helpers/tmp';
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const VOCAB = 3000;
+const word = (i: number): string => `w${i.toString(36)}x`;
+
+describe('keyword leg pruning (MaxScore over FTS5)', () => {
+  let db: Database;
+  const rand = mulberry32(20261121);
+  // Zipf-like: word i drawn with weight 1 / (i + 1).
+  const cdf: number[] = [];
+  let acc = 0;
+  for (let i = 0; i < VOCAB; i++) cdf.push((acc += 1 / (i + 1)));
+  const draw = (): number => {
+    const x = rand() * acc;
+    let lo = 0;
+    let hi = VOCAB - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+
+  beforeAll(() => {
+    db = openDatabase(path.join(tempDir('kwprune'), 'nook.db'));
+    const insDoc = db.prepare(
+      `INSERT INTO documents (path, folder, name, ext, format, size, mtime, status, title, chunk_count, created_at, updated_at)
+       VALUES (?, '/p', ?, '.txt', 'text', 100, 0, 'indexed', ?, 4, 0, 0)`,
+    );
+    const insChunk = db.prepare(
+      `INSERT INTO chunks (document_id, ordinal, text, token_count, heading_path, char_start, char_end)
+       VALUES (?, ?, ?, 10, '[]', 0, 1)`,
+    );
+    db.transaction(() => {
+      for (let d = 0; d < 2000; d++) {
+        const doc = Number(insDoc.run(`/p/d${d}.txt`, `d${d}.txt`, `d${d}`).lastInsertRowid);
+        for (let j = 0; j < 4; j++) {
+          const len = 8 + Math.floor(rand() * 60);
+          const words = Array.from({ length: len }, () => word(draw()));
+          insChunk.run(doc, j, words.join(' '));
+        }
+      }
+    })();
+  });
+  afterAll(() => db?.close());
+
+  it('gives the plain query top n, order and scores included, by every path', () => {
+    const stats = new TermStats(db);
+    stats.sync(1);
+    const paths = new Map<number, number>();
+    for (let q = 0; q < 300; q++) {
+      // 2-7 words: mostly one or two from the head of the vocabulary (common) and the rest anywhere.
+      const n = 2 + Math.floor(rand() * 6);
+      const words = Array.from({ length: n }, (_, i) =>
+        word(i < 2 ? Math.floor(rand() * (q % 3 === 0 ? 200 : 8)) : draw()),
+      );
+      const parsed = toFtsQuery(words.join(' '));
+      const k = q % 2 === 0 ? 92 : 20;
+      const plain = rankedMatches(db, parsed.fts, undefined, k);
+      const trace = { queries: 0, rounds: 0 };
+      const pruned = rankedMatches(db, parsed.fts, parsed.parts, k, stats, trace);
+      paths.set(trace.rounds, (paths.get(trace.rounds) ?? 0) + 1);
+      expect(pruned.map((h) => h.id)).toEqual(plain.map((h) => h.id));
+      pruned.forEach((h, i) => expect(h.score).toBeCloseTo(plain[i]!.score, 9));
+    }
+    // Every path ran: the plain query (no common term), one round, and a second round.
+    expect(paths.get(0)).toBeGreaterThan(0);
+    expect(paths.get(1)).toBeGreaterThan(0);
+    expect(paths.get(2)).toBeGreaterThan(0);
+  });
+
+  it('counts each term once per generation of the chunks, and again after they change', () => {
+    const stats = new TermStats(db);
+    stats.sync(7);
+    const common = `"${word(0)}"`;
+    const before = stats.count(common);
+    expect(before).toBe(
+      db.prepare('SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?').pluck().get(common),
+    );
+    const doc = Number(
+      db
+        .prepare(
+          `INSERT INTO documents (path, folder, name, ext, format, size, mtime, status, title, chunk_count, created_at, updated_at)
+           VALUES ('/p/extra.txt', '/p', 'extra.txt', '.txt', 'text', 1, 0, 'indexed', 'extra', 1, 0, 0)`,
+        )
+        .run().lastInsertRowid,
+    );
+    db.prepare(
+      `INSERT INTO chunks (document_id, ordinal, text, token_count, heading_path, char_start, char_end)
+       VALUES (?, 0, ?, 1, '[]', 0, 1)`,
+    ).run(doc, word(0));
+    stats.sync(7);
+    expect(stats.count(common)).toBe(before); // same generation: kept
+    stats.sync(8);
+    expect(stats.count(common)).toBe(before + 1);
+    expect(stats.chunks()).toBe(8001);
+    // Counts handed over from another connection for the same generation are taken as they are.
+    const other = new TermStats(db);
+    other.learn(8, stats.known([common, '"nothing"']));
+    expect(other.known([common])).toEqual([[common, before + 1]]);
+    db.prepare('DELETE FROM documents WHERE id = ?').run(doc);
+  });
+
+  it('leaves out trashed documents the same way with and without pruning', () => {
+    // Trash the documents of the plain query's best chunks for a query with common and rare words.
+    const parsed = toFtsQuery(`${word(0)} ${word(1)} ${word(40)} ${word(900)}`);
+    const best = rankedMatches(db, parsed.fts, undefined, 10);
+    const docs = db
+      .prepare('SELECT DISTINCT document_id FROM chunks WHERE id IN (SELECT value FROM json_each(?))')
+      .pluck()
+      .all(JSON.stringify(best.map((h) => h.id))) as number[];
+    const trash = db.prepare('UPDATE documents SET deleted_at = ? WHERE id = ?');
+    for (const d of docs) trash.run(1, d);
+    try {
+      const stats = new TermStats(db);
+      const query = { fts: parsed.fts, parts: parsed.parts, k: 30, generation: 9 };
+      const plain = keywordLeg(db, { ...query, parts: undefined });
+      const pruned = keywordLeg(db, query, stats);
+      expect(pruned.map((h) => h.id)).toEqual(plain.map((h) => h.id));
+      for (const h of best) expect(pruned.map((p) => p.id)).not.toContain(h.id);
+      expect(pruned).toHaveLength(30);
+    } finally {
+      for (const d of docs) trash.run(null, d);
+    }
+  });
+});
