@@ -81,7 +81,8 @@ describe('keyword leg pruning (MaxScore over FTS5)', () => {
       const k = q % 2 === 0 ? 92 : 20;
       const plain = rankedMatches(db, parsed.fts, undefined, k);
       const trace = { queries: 0, rounds: 0 };
-      const pruned = rankedMatches(db, parsed.fts, parsed.parts, k, stats, trace);
+      // The corpus is small: prune whatever the common terms' postings, to test the algorithm.
+      const pruned = rankedMatches(db, parsed.fts, parsed.parts, k, stats, { trace, minCommonPostings: 0 });
       paths.set(trace.rounds, (paths.get(trace.rounds) ?? 0) + 1);
       expect(pruned.map((h) => h.id)).toEqual(plain.map((h) => h.id));
       pruned.forEach((h, i) => expect(h.score).toBeCloseTo(plain[i]!.score, 9));
@@ -122,6 +123,26 @@ describe('keyword leg pruning (MaxScore over FTS5)', () => {
     other.learn(8, stats.known([common, '"nothing"']));
     expect(other.known([common])).toEqual([[common, before + 1]]);
     db.prepare('DELETE FROM documents WHERE id = ?').run(doc);
+  });
+
+  it('tells which hits contain a term, from its kept chunk list or by looking the hits up', () => {
+    const stats = new TermStats(db);
+    stats.sync(11);
+    const ids = Array.from({ length: 40 }, (_, i) => 1 + i * 97);
+    const truth = (part: string) =>
+      new Set(
+        db.prepare('SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?').pluck().all(part) as number[],
+      );
+    // w0x is in thousands of chunks (looked up per hit); a mid-vocabulary word is in few (list kept).
+    for (const w of [0, 1, 300, 2000]) {
+      const part = `"${word(w)}"`;
+      const all = truth(part);
+      expect(stats.containing(part, ids)).toEqual(ids.filter((id) => all.has(id)));
+      expect(stats.containing(part, ids.slice(0, 3))).toEqual(ids.slice(0, 3).filter((id) => all.has(id)));
+    }
+    const lists = (stats as unknown as { lists: Map<string, Set<number>> }).lists;
+    expect(lists.has(`"${word(0)}"`)).toBe(false);
+    expect(lists.has(`"${word(2000)}"`)).toBe(true);
   });
 
   it('leaves out trashed documents the same way with and without pruning', () => {

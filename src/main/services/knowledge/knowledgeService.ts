@@ -1277,14 +1277,8 @@ export class KnowledgeService implements Disposable {
     if (parts.length <= 1 || ids.length === 0) return new Map();
     this.terms.sync(this.chunkGeneration);
     const chunks = this.terms.chunks();
-    const idList = JSON.stringify(ids);
     const idf: number[] = [];
     const hitTerms = new Map<number, number[]>(ids.map((id) => [id, []]));
-    const inHits = this.db
-      .prepare(
-        'SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))',
-      )
-      .pluck();
     parts.forEach((part, t) => {
       const df = this.terms.count(part);
       // A term in half the chunks or more has no weight in BM25 (its IDF is floored to ~0): it counts
@@ -1294,7 +1288,7 @@ export class KnowledgeService implements Disposable {
         return;
       }
       idf.push(bm25Idf(chunks, df));
-      for (const id of inHits.all(part, idList) as number[]) hitTerms.get(id)?.push(t);
+      for (const id of this.terms.containing(part, ids)) hitTerms.get(id)?.push(t);
     });
     return queryCoverage(hitTerms, idf);
   }
