@@ -13,22 +13,12 @@ import { openDatabase } from '../../../src/main/services/storage/database';
 import { EmbeddedIndex } from '../../../src/main/services/vectors/embeddedIndex';
 import { tempDir } from '../helpers/tmp';
 import { consistencyProblems, testModel } from './ingestHarness';
+import { mulberry32 } from '../helpers/random';
 
 const model = testModel();
 if (!model.spec) console.warn(`[skip] ingest crash test: ${model.missing}`);
 const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'ingestCrashChild.ts');
 const RUNS = 20;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS =
   'pump valve boiler sensor firmware battery turbine harbour ledger invoice glacier orchard tide lantern compass signal'.split(

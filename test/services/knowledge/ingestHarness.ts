@@ -86,6 +86,33 @@ export function openKnowledge(
   };
 }
 
+/**
+ * Writes documents of one chunk each straight into the tables (no parsing, no vectors), for tests of
+ * the keyword leg. Returns each name's chunk id.
+ */
+export function insertOneChunkDocuments(
+  db: Database,
+  folder: string,
+  docs: ReadonlyArray<{ name: string; text: string }>,
+): Map<string, number> {
+  const insDoc = db.prepare(
+    `INSERT INTO documents (path, folder, name, ext, format, size, mtime, status, title, chunk_count, created_at, updated_at)
+     VALUES (?, ?, ?, '.txt', 'text', 100, 0, 'indexed', ?, 1, 0, 0)`,
+  );
+  const insChunk = db.prepare(
+    `INSERT INTO chunks (document_id, ordinal, text, token_count, heading_path, char_start, char_end)
+     VALUES (?, 0, ?, 10, '[]', 0, 1)`,
+  );
+  const ids = new Map<string, number>();
+  db.transaction(() => {
+    for (const { name, text } of docs) {
+      const doc = Number(insDoc.run(`${folder}/${name}`, folder, name, name).lastInsertRowid);
+      ids.set(name, Number(insChunk.run(doc, text).lastInsertRowid));
+    }
+  })();
+  return ids;
+}
+
 /** Invariants that must hold whenever no write is in flight. Returns a list of violations. */
 export async function consistencyProblems(
   k: Pick<Knowledge, 'db' | 'index'>,

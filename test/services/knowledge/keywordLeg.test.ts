@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/tmp';
-import { openKnowledge, testModel, type Knowledge } from './ingestHarness';
+import { insertOneChunkDocuments, openKnowledge, testModel, type Knowledge } from './ingestHarness';
 
 const model = testModel();
 
@@ -15,26 +15,15 @@ describe.skipIf(!model.spec)('keyword leg', () => {
   const ids = new Map<string, number>();
   beforeAll(() => {
     k = openKnowledge(path.join(tempDir('kwleg'), 'db'), model.spec!);
-    const insDoc = k.db.prepare(
-      `INSERT INTO documents (path, folder, name, ext, format, size, mtime, status, title, chunk_count, created_at, updated_at)
-       VALUES (?, '/kw', ?, '.txt', 'text', 100, 0, 'indexed', ?, 1, 0, 0)`,
-    );
-    const insChunk = k.db.prepare(
-      `INSERT INTO chunks (document_id, ordinal, text, token_count, heading_path, char_start, char_end)
-       VALUES (?, 0, ?, 10, '[]', 0, 1)`,
-    );
-    k.db.transaction(() => {
-      // 150 strong matches (the word three times) and 150 weaker ones (once).
-      for (let i = 0; i < 300; i++) {
-        const name = `${i < 150 ? 'strong' : 'weak'}-${i}.txt`;
-        const doc = Number(insDoc.run(`/kw/${name}`, name, name).lastInsertRowid);
-        const text =
-          i < 150
-            ? `gasket gasket gasket replacement note ${i}`
-            : `gasket mentioned once among many other words here ${i}`;
-        ids.set(name, Number(insChunk.run(doc, text).lastInsertRowid));
-      }
-    })();
+    // 150 strong matches (the word three times) and 150 weaker ones (once).
+    const docs = Array.from({ length: 300 }, (_, i) => ({
+      name: `${i < 150 ? 'strong' : 'weak'}-${i}.txt`,
+      text:
+        i < 150
+          ? `gasket gasket gasket replacement note ${i}`
+          : `gasket mentioned once among many other words here ${i}`,
+    }));
+    for (const [name, id] of insertOneChunkDocuments(k.db, '/kw', docs)) ids.set(name, id);
   });
   afterAll(async () => {
     await k?.close();

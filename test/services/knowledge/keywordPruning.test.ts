@@ -10,17 +10,7 @@ import { openDatabase, type Database } from '../../../src/main/services/storage/
 import { keywordLeg, rankedMatches, TermStats } from '../../../src/main/services/knowledge/keywordLeg';
 import { toFtsQuery } from '../../../src/main/services/knowledge/query';
 import { tempDir } from '../helpers/tmp';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../helpers/random';
 
 const VOCAB = 3000;
 const word = (i: number): string => `w${i.toString(36)}x`;

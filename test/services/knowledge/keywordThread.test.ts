@@ -9,7 +9,7 @@ import { keywordLeg, TermStats } from '../../../src/main/services/knowledge/keyw
 import { KeywordThread, KeywordThreadGone } from '../../../src/main/services/knowledge/keywordThread';
 import { toFtsQuery } from '../../../src/main/services/knowledge/query';
 import { tempDir } from '../helpers/tmp';
-import { openKnowledge, testModel, type Knowledge } from './ingestHarness';
+import { insertOneChunkDocuments, openKnowledge, testModel, type Knowledge } from './ingestHarness';
 
 const model = testModel();
 
@@ -28,22 +28,14 @@ describe.skipIf(!model.spec)('keyword thread', () => {
     const dir = path.join(tempDir('kwthread'), 'db');
     k = openKnowledge(dir, model.spec!);
     dbPath = path.join(dir, 'nook.db');
-    const insDoc = k.db.prepare(
-      `INSERT INTO documents (path, folder, name, ext, format, size, mtime, status, title, chunk_count, created_at, updated_at)
-       VALUES (?, '/kt', ?, '.txt', 'text', 100, 0, 'indexed', ?, 1, 0, 0)`,
-    );
-    const insChunk = k.db.prepare(
-      `INSERT INTO chunks (document_id, ordinal, text, token_count, heading_path, char_start, char_end)
-       VALUES (?, 0, ?, 10, '[]', 0, 1)`,
-    );
-    k.db.transaction(() => {
-      for (let i = 0; i < 400; i++) {
-        const name = `n${i}.txt`;
-        const doc = Number(insDoc.run(`/kt/${name}`, name, name).lastInsertRowid);
-        const extra = i % 7 === 0 ? ' pump pressure' : i % 5 === 0 ? ' valve gasket' : '';
-        insChunk.run(doc, `maintenance note ${i} about the boiler${extra} and error E-${4000 + (i % 50)}`);
-      }
-    })();
+    const docs = Array.from({ length: 400 }, (_, i) => {
+      const extra = i % 7 === 0 ? ' pump pressure' : i % 5 === 0 ? ' valve gasket' : '';
+      return {
+        name: `n${i}.txt`,
+        text: `maintenance note ${i} about the boiler${extra} and error E-${4000 + (i % 50)}`,
+      };
+    });
+    insertOneChunkDocuments(k.db, '/kt', docs);
   });
   afterAll(async () => {
     await k?.close();

@@ -13,6 +13,7 @@ import {
   type VectorItem,
   type VectorPayload,
 } from '../../../src/main/services/vectors/vectorIndex';
+import { mulberry32 } from '../helpers/random';
 
 export interface IndexUnderTest {
   index: VectorIndex;
@@ -25,16 +26,7 @@ export interface ContractOptions {
 }
 
 /** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 export function randomVector(rand: () => number, dim: number): Float32Array {
   const v = new Float32Array(dim);
