@@ -24,7 +24,9 @@ port.on('message', (msg: KeywordRequest) => {
   let reply: KeywordReply;
   try {
     stats.learn(msg.query.generation, msg.counts);
-    const hits = keywordLeg(db, msg.query, stats);
+    // One read transaction: the term counts and the scores see the same snapshot even while the
+    // main connection commits an ingest.
+    const hits = db.transaction(() => keywordLeg(db, msg.query, stats))();
     reply = { t: 'hits', id: msg.id, hits, counts: stats.known(msg.query.parts ?? []) };
   } catch (e) {
     reply = { t: 'error', id: msg.id, message: e instanceof Error ? e.message : String(e) };
