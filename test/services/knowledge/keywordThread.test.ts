@@ -10,16 +10,9 @@ import { KeywordThread, KeywordThreadGone } from '../../../src/main/services/kno
 import { toFtsQuery } from '../../../src/main/services/knowledge/query';
 import { tempDir } from '../helpers/tmp';
 import { insertOneChunkDocuments, openKnowledge, testModel, type Knowledge } from './ingestHarness';
+import { until } from '../helpers/wait';
 
 const model = testModel();
-
-async function until(cond: () => boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe.skipIf(!model.spec)('keyword thread', () => {
   let k: Knowledge;
@@ -45,7 +38,7 @@ describe.skipIf(!model.spec)('keyword thread', () => {
     const thread = new KeywordThread(dbPath);
     try {
       thread.warm();
-      await until(() => thread.ready);
+      await until(() => thread.ready, 30_000);
       for (const text of ['pump pressure boiler', 'E-4012', 'valve OR gasket "maintenance note"']) {
         const p = toFtsQuery(text);
         const query = { fts: p.fts, parts: p.parts, k: 25, generation: 1 };
@@ -65,7 +58,7 @@ describe.skipIf(!model.spec)('keyword thread', () => {
     // Through the service: the first search starts the thread and is answered here; later ones on it.
     const first = await k.service.search({ query: 'pump pressure', mode: 'keyword', k: 10 });
     const inService = (k.service as unknown as { keywordThread: KeywordThread }).keywordThread;
-    await until(() => inService.ready);
+    await until(() => inService.ready, 30_000);
     const later = await k.service.search({ query: 'pump pressure', mode: 'keyword', k: 10 });
     expect(later.hits.map((h) => h.chunkId)).toEqual(first.hits.map((h) => h.chunkId));
     expect(later.hits).toHaveLength(10);
@@ -74,7 +67,7 @@ describe.skipIf(!model.spec)('keyword thread', () => {
   it('a worker that dies mid-query costs the query nothing and is replaced', async () => {
     const inService = (k.service as unknown as { keywordThread: KeywordThread }).keywordThread;
     inService.warm();
-    await until(() => inService.ready);
+    await until(() => inService.ready, 30_000);
     const expected = (await k.service.search({ query: 'valve gasket', mode: 'keyword', k: 15 })).hits;
     // The request is posted before search() returns its promise; kill the worker under it.
     const pending = k.service.search({ query: 'valve gasket', mode: 'keyword', k: 15 });
@@ -89,8 +82,36 @@ describe.skipIf(!model.spec)('keyword thread', () => {
     expect(inService.ready).toBe(false);
     // The next search starts a fresh worker.
     await k.service.search({ query: 'boiler', mode: 'keyword', k: 5 });
-    await until(() => inService.ready);
+    await until(() => inService.ready, 30_000);
     expect(inService.usable).toBe(true);
+  });
+
+  it('never hands the worker term counts from before the chunks changed', async () => {
+    const svc = k.service as unknown as { keywordThread: KeywordThread; chunkGeneration: number };
+    const inService = svc.keywordThread;
+    inService.warm();
+    await until(() => inService.ready, 30_000);
+    // A hybrid search counts the terms for coverage on the service's connection, and keeps them.
+    await k.service.search({ query: 'pump pressure', mode: 'hybrid', k: 5 });
+    const kept = (k.service as unknown as { terms: TermStats }).terms.known(['"pump"']);
+    expect(kept).toHaveLength(1); // the count that would go stale
+    insertOneChunkDocuments(k.db, '/kt', [{ name: 'more.txt', text: 'pump pump pressure' }]);
+    svc.chunkGeneration++; // what an ingest does after writing chunks
+    const sent: Array<Array<[string, number]>> = [];
+    const search = inService.search.bind(inService);
+    inService.search = (query, counts) => {
+      sent.push(counts ?? []);
+      return search(query, counts);
+    };
+    try {
+      await k.service.search({ query: 'pump pressure', mode: 'keyword', k: 5 });
+    } finally {
+      inService.search = search;
+    }
+    const truth = (part: string) =>
+      k.db.prepare('SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?').pluck().get(part);
+    expect(sent).toHaveLength(1);
+    for (const [part, n] of sent[0]!) expect(n).toBe(truth(part));
   });
 
   it('gives up, once, on a worker that cannot start', async () => {
@@ -100,7 +121,7 @@ describe.skipIf(!model.spec)('keyword thread', () => {
     );
     for (let i = 0; i < 5 && thread.usable; i++) {
       thread.warm();
-      await until(() => !(thread as unknown as { worker?: unknown }).worker);
+      await until(() => !(thread as unknown as { worker?: unknown }).worker, 30_000);
     }
     expect(thread.usable).toBe(false);
     expect(reasons).toHaveLength(1);

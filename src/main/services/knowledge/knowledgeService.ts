@@ -1303,6 +1303,8 @@ export class KnowledgeService implements Disposable {
     const thread = this.keywordThread;
     const parts = query.parts ?? [];
     if (thread?.ready) {
+      // Counts from an older generation of the chunks must not travel as this one's.
+      this.terms.sync(query.generation);
       return thread.search(query, this.terms.known(parts)).then(
         (answer) => {
           this.terms.learn(query.generation, answer.counts);
