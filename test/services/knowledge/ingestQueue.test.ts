@@ -5,6 +5,7 @@ import { collectionFor } from '../../../src/main/services/knowledge/knowledgeSer
 import type { ModelSpec } from '../../../src/main/workers/knowledgeProtocol';
 import { tempDir } from '../helpers/tmp';
 import { consistencyProblems, openKnowledge, testModel, type Knowledge } from './ingestHarness';
+import { until as waitUntil } from '../helpers/wait';
 
 const model = testModel();
 const other = testModel('all-minilm-l6-v2-converted');
@@ -22,13 +23,7 @@ function writeFiles(dir: string, n: number, prefix: string): string[] {
   });
 }
 
-const until = async (cond: () => boolean, ms = 60_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+const until = (cond: () => boolean, ms = 60_000): Promise<void> => waitUntil(cond, ms);
 
 describe.skipIf(!model.spec)('the persistent ingest queue', () => {
   let dir: string;

@@ -21,6 +21,7 @@ import {
 import type { VectorItem } from '../../../src/main/services/vectors/vectorIndex';
 import { bruteForce, randomVector, rng } from './contract';
 import { FAKE_QDRANT, LineLogger, MemorySecrets } from './helpers';
+import { until } from '../helpers/wait';
 
 const SPEC = { name: 'chunks', dimension: 8, distance: 'cosine' as const };
 
@@ -79,14 +80,6 @@ function service(source: EmbeddedIndex, mirror?: VectorMirror) {
   svc.onDidRebuild((e) => rebuilds.push(e));
   cleanups.push(() => svc.dispose());
   return { svc, rebuilds };
-}
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('VectorService: which index serves searches', () => {

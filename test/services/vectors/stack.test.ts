@@ -9,6 +9,7 @@ import { openDatabase, type Database } from '../../../src/main/services/storage/
 import { createVectorStack, type VectorStack } from '../../../src/main/services/vectors';
 import { bruteForce, randomVector, rng } from './contract';
 import { FAKE_QDRANT, LineLogger, MemorySecrets } from './helpers';
+import { until } from '../helpers/wait';
 
 let dir: string;
 let db: Database;
@@ -24,14 +25,6 @@ afterEach(async () => {
   db.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function fill(s: VectorStack) {
   const spec = { name: 'chunks', dimension: 16, distance: 'cosine' as const };

@@ -192,10 +192,6 @@ export function keywordLeg(db: Database, q: KeywordLegQuery, stats?: TermStats):
     .all(...args, k) as ScoredChunk[];
 }
 
-/**
- * The `n` best-scoring chunks of `fts` in FTS5 (trashed ones included), pruning common terms when
- * `stats` is given and the query has both common and rare ones (see the module comment).
- */
 interface Term {
   part: string;
   df: number;
@@ -203,6 +199,10 @@ interface Term {
   most: number;
 }
 
+/**
+ * The `n` best-scoring chunks of `fts` in FTS5 (trashed ones included), pruning common terms when
+ * `stats` is given and the query has both common and rare ones (see the module comment).
+ */
 export function rankedMatches(
   db: Database,
   fts: string,
