@@ -460,6 +460,32 @@ async function latency(
       target: { min: 0.98 },
       notes: `${queryVectors.length} SciFact queries against brute force; int8 copy ${scan.state}, ${round(scan.bytes / 1e6, 1)} MB, built in ${round(warmMs)} ms in the background`,
     });
+    // Filtered searches, as from the Search screen's date filter: one allowing half of the documents
+    // (the keyword leg prunes it) and one allowing 1% (answered by the plain joined query). The
+    // vector leg scans the allowed chunks exactly with sqlite-vec (the int8 copy serves unfiltered
+    // queries only).
+    for (const [share, what] of [
+      [0.5, 'half'],
+      [0.01, '1%'],
+    ] as const) {
+      const filters = { dateFrom: Math.round(size * (1 - share)) };
+      const ms: number[] = [];
+      const kw: number[] = [];
+      const vec: number[] = [];
+      for (const q of queries) {
+        const t = performance.now();
+        const r = await k.service.search({ query: q.text, mode: 'hybrid', k: 10, filters });
+        ms.push(performance.now() - t);
+        kw.push(r.timings.keywordMs);
+        vec.push(r.timings.vectorMs);
+      }
+      out.push({
+        name: `search p50 hybrid @${label} chunks, filtered to ${what} of the documents`,
+        value: round(percentile(ms, 50)),
+        unit: 'ms',
+        notes: `p95 ${round(percentile(ms, 95))} ms; date range, incl. query embedding; keyword leg p50 ${round(percentile(kw, 50))} ms, vector leg p50 ${round(percentile(vec, 50))} ms`,
+      });
+    }
     await k.service.dispose();
     k.db.close();
     out.push(...(await lancePeer(all, queryVectors, vector, recall, label, path.join(dir, 'lance'))));

@@ -7,7 +7,13 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../../src/main/services/storage/database';
-import { keywordLeg, rankedMatches, TermStats } from '../../../src/main/services/knowledge/keywordLeg';
+import {
+  keywordLeg,
+  matchFilter,
+  rankedMatches,
+  TermStats,
+} from '../../../src/main/services/knowledge/keywordLeg';
+import type { SearchFilters } from '../../../src/shared/types/library';
 import { toFtsQuery } from '../../../src/main/services/knowledge/query';
 import { tempDir } from '../helpers/tmp';
 import { mulberry32 } from '../helpers/random';
@@ -37,8 +43,8 @@ describe('keyword leg pruning (MaxScore over FTS5)', () => {
   beforeAll(() => {
     db = openDatabase(path.join(tempDir('kwprune'), 'nook.db'));
     const insDoc = db.prepare(
-      `INSERT INTO documents (path, folder, name, ext, format, size, mtime, status, title, chunk_count, created_at, updated_at)
-       VALUES (?, '/p', ?, '.txt', 'text', 100, 0, 'indexed', ?, 4, 0, 0)`,
+      `INSERT INTO documents (path, folder, name, ext, format, size, mtime, status, title, chunk_count, tags, created_at, updated_at)
+       VALUES (?, ?, ?, '.txt', 'text', 100, ?, 'indexed', ?, 4, ?, 0, 0)`,
     );
     const insChunk = db.prepare(
       `INSERT INTO chunks (document_id, ordinal, text, token_count, heading_path, char_start, char_end)
@@ -46,7 +52,11 @@ describe('keyword leg pruning (MaxScore over FTS5)', () => {
     );
     db.transaction(() => {
       for (let d = 0; d < 2000; d++) {
-        const doc = Number(insDoc.run(`/p/d${d}.txt`, `d${d}.txt`, `d${d}`).lastInsertRowid);
+        // For filters: the date is the document's number, every third is in a subfolder, tags t0-t4.
+        const folder = d % 3 === 0 ? '/p/sub' : '/p';
+        const doc = Number(
+          insDoc.run(`${folder}/d${d}.txt`, folder, `d${d}.txt`, d, `d${d}`, `["t${d % 5}"]`).lastInsertRowid,
+        );
         for (let j = 0; j < 4; j++) {
           const len = 8 + Math.floor(rand() * 60);
           const words = Array.from({ length: len }, () => word(draw()));
@@ -81,6 +91,50 @@ describe('keyword leg pruning (MaxScore over FTS5)', () => {
     expect(paths.get(0)).toBeGreaterThan(0);
     expect(paths.get(1)).toBeGreaterThan(0);
     expect(paths.get(2)).toBeGreaterThan(0);
+  });
+
+  it('gives the plain query top n within the filters too, by every path', () => {
+    const stats = new TermStats(db);
+    stats.sync(3);
+    const filters: SearchFilters[] = [
+      { dateFrom: 200 },
+      { dateTo: 999 },
+      { folders: ['/p/sub'] },
+      { tags: ['t1', 't2'] },
+      { fileTypes: ['text'], dateFrom: 1500 },
+      { dateFrom: 1990 },
+    ];
+    const paths = new Map<number, number>();
+    for (let q = 0; q < 240; q++) {
+      const n = 2 + Math.floor(rand() * 6);
+      const words = Array.from({ length: n }, (_, i) =>
+        word(i < 2 ? Math.floor(rand() * (q % 3 === 0 ? 200 : 8)) : draw()),
+      );
+      const parsed = toFtsQuery(words.join(' '));
+      const k = q % 2 === 0 ? 92 : 20;
+      const only = filters[q % filters.length];
+      const filter = matchFilter(only);
+      const plain = rankedMatches(db, parsed.fts, undefined, k, undefined, { filter });
+      const trace = { queries: 0, rounds: 0 };
+      const pruned = rankedMatches(db, parsed.fts, parsed.parts, k, stats, {
+        trace,
+        minCommonPostings: 0,
+        filter,
+      });
+      paths.set(trace.rounds, (paths.get(trace.rounds) ?? 0) + 1);
+      expect(pruned.map((h) => h.id)).toEqual(plain.map((h) => h.id));
+      pruned.forEach((h, i) => expect(h.score).toBeCloseTo(plain[i]!.score, 9));
+      // The leg as the service calls it answers the same (it may prune or not: the share decides).
+      const leg = keywordLeg(db, { fts: parsed.fts, parts: parsed.parts, filters: only, k }, stats);
+      expect(leg.map((h) => h.id)).toEqual(plain.map((h) => h.id));
+    }
+    expect(paths.get(0)).toBeGreaterThan(0);
+    expect(paths.get(1)).toBeGreaterThan(0);
+    expect(paths.get(2)).toBeGreaterThan(0);
+    // The share of the chunks a filter allows (what decides whether a filtered query is pruned).
+    expect(stats.allowedShare(matchFilter(undefined))).toBe(1);
+    expect(stats.allowedShare(matchFilter({ dateFrom: 1990 }))).toBeCloseTo(10 / 2000, 9);
+    expect(stats.allowedShare(matchFilter({ folders: ['/p/sub'] }))).toBeCloseTo(667 / 2000, 9);
   });
 
   it('counts each term once per generation of the chunks, and again after they change', () => {
