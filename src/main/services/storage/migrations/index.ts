@@ -15,6 +15,7 @@ import { migration as m0080 } from './0080-plugins';
 import { migration as m0090 } from './0090-briefing';
 import { migration as m0100 } from './0100-api-tokens';
 import { migration as m0110 } from './0110-sentence-vectors';
+import { migration as m0120 } from './0120-chunk-document-index';
 
 export const MIGRATIONS: readonly Migration[] = [
   m0010,
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0090,
   m0100,
   m0110,
+  m0120,
 ];
 
 export type { Migration } from './types';
