@@ -1,11 +1,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../../src/main/services/storage/database';
 import { EmbeddedIndex } from '../../../src/main/services/vectors/embeddedIndex';
 import { QuantizedScan } from '../../../src/main/services/vectors/quantizedScan';
-import type { SearchOptions, VectorHit, VectorItem } from '../../../src/main/services/vectors/vectorIndex';
+import type {
+  SearchOptions,
+  VectorFilter,
+  VectorHit,
+  VectorItem,
+} from '../../../src/main/services/vectors/vectorIndex';
 import { bruteForce, describeVectorIndex, randomVector, rng } from './contract';
 
 const cleanups: Array<() => void> = [];
@@ -185,7 +190,55 @@ describe('EmbeddedIndex int8 fast path', () => {
     expect(index.searchSync('c', target, { k: 1 })[0]!.id).toBe(70_000);
   });
 
-  it('leaves filtered queries to the exact scan and small collections alone', async () => {
+  it('answers filtered queries from the copy when the filter allows enough, else by the exact scan', async () => {
+    const { db } = tempDb();
+    const index = new EmbeddedIndex(db, { quantizedScanMinVectors: 0 });
+    cleanups.push(() => void index.dispose());
+    index.ensureCollectionSync({ name: 'c', dimension: 384, distance: 'cosine' });
+    // Item i is in cluster i % 40; its payload varies with j = i / 40, so a cluster's neighbours
+    // pass a filter at about its share of the collection.
+    const items = clustered(4000, 384, 13).map((it, i) => {
+      const j = Math.floor(i / 40);
+      return {
+        ...it,
+        payload: {
+          documentId: 1 + (i % 400),
+          fileType: ['pdf', 'md', 'docx'][j % 3]!,
+          folder: `/f${j % 4}/s${j % 5}`,
+          ...(j % 10 === 9 ? {} : { date: 1000 * Math.floor(i / 8) }),
+          tags: [`t${j % 7}`, `u${j % 2}`],
+        },
+      };
+    });
+    for (let i = 0; i < items.length; i += 500) index.upsertSync('c', items.slice(i, i + 500));
+    await index.warmQuantizedScan('c');
+    const prepare = vi.spyOn(db, 'prepare');
+    const exactScans = (): number =>
+      prepare.mock.calls.filter(([sql]) => String(sql).includes('embedding MATCH')).length;
+    const filters: Array<[VectorFilter, 'copy' | 'exact']> = [
+      [{ fileTypes: ['pdf', 'md'] }, 'copy'],
+      [{ dateFrom: 100_000 }, 'copy'], // a boundary: date 100000 is in, undated vectors are out
+      [{ dateFrom: 100_000, dateTo: 300_000 }, 'copy'],
+      [{ tags: ['u1'] }, 'copy'],
+      [{ folders: ['/f1', '/f2/s3', '/f3'] }, 'copy'],
+      [{ tags: ['u1', 't0'], fileTypes: ['docx', 'pdf'] }, 'copy'],
+      [{ tags: ['t3'], fileTypes: ['docx'] }, 'exact'], // about 5%: the nearest 4 x 74 hold too few
+      [{ documentIds: [3, 4] }, 'exact'], // 20 of 4000 vectors
+      [{ dateTo: 2000 }, 'exact'], // dates 0-2000: about 0.5%
+    ];
+    const rand = rng(17);
+    for (const [filter, path] of filters) {
+      for (let q = 0; q < 6; q++) {
+        const query = unit(items[(q * 577) % items.length]!.vector.map((x) => x + (rand() - 0.5) * 0.1));
+        const before = exactScans();
+        const got = index.searchSync('c', query, { k: 10, filter });
+        expect(got.map((h) => h.id)).toEqual(bruteForce(items, query, 10, filter).map((h) => h.id));
+        expect(exactScans() - before, JSON.stringify(filter)).toBe(path === 'exact' ? 1 : 0);
+      }
+    }
+  });
+
+  it('leaves small collections to the exact scan', async () => {
     const { index, items } = await seeded(800, { quantizedScanMinVectors: 5000 });
     const query = unit(randomVector(rng(4), 384));
     index.searchSync('c', query, { k: 5 });

@@ -10,11 +10,13 @@
  * - `vecterm_c<id>`: multi-valued filter terms (tags, folder ancestors); vec0 has no array columns,
  *   so these reach the KNN scan as one `rowid IN (...)` constraint.
  *
- * Unfiltered queries on a collection of `quantizedScanMinVectors` or more take a fast path: an
- * in-memory int8 copy scanned with SIMD picks candidates, and sqlite-vec re-scores them exactly
- * (quantizedScan.ts). The copy is built in the background on the first such query (the exact scan
- * answers meanwhile), follows every write made through this object, and is dropped when the
- * collection's index_version shows a write it did not see.
+ * Queries on a collection of `quantizedScanMinVectors` or more take a fast path: an in-memory int8
+ * copy scanned with SIMD picks candidates, and sqlite-vec re-scores them exactly (quantizedScan.ts).
+ * A filtered query keeps the nearest candidates whose payload passes the filter, and goes to the
+ * exact scan when the filter allows too few of them (`allowedCandidates`). The copy is built in the
+ * background on the first query (the exact scan answers meanwhile), follows every write
+ * made through this object, and is dropped when the collection's index_version shows a write it did
+ * not see.
  *
  * Table names come from the registry id, never from user text. vec0 wants integers bound as BigInt
  * (a JS number binds as a REAL and is refused), and it has no INSERT OR REPLACE: upserts delete first.
@@ -24,7 +26,7 @@
 import * as sqliteVec from 'sqlite-vec';
 import { AppError } from '../../../shared/ipc/result';
 import type { Database } from '../storage/database';
-import { QuantizedScan } from './quantizedScan';
+import { QuantizedScan, type QuantizedCandidate } from './quantizedScan';
 import {
   MAX_K,
   assertCollectionName,
@@ -42,6 +44,7 @@ import {
   type VectorHit,
   type VectorIndex,
   type VectorItem,
+  type VectorFilter,
   type VectorPayload,
 } from './vectorIndex';
 
@@ -49,6 +52,13 @@ import {
 const NO_DATE = -(2n ** 53n - 1n);
 /** The earliest JavaScript date; a date filter's lower bound is never below it. */
 const MIN_DATE = -8_640_000_000_000_000;
+/**
+ * A filtered query through the int8 copy reads the payloads of up to this many times the candidates
+ * it re-scores, nearest first, to find enough that pass.
+ */
+const FILTERED_POOL = 4;
+/** Payloads read before judging whether the pool can fill the candidates. */
+const FILTERED_PROBE = 32;
 
 interface CollectionRow {
   id: number;
@@ -366,10 +376,8 @@ export class EmbeddedIndex implements VectorIndex {
     }
     const f = options.filter;
     if (filterMatchesNothing(f)) return [];
-    if (!hasFilter(f)) {
-      const fast = this.fastSearch(row, vector, Math.min(options.k, MAX_K));
-      if (fast) return fast;
-    }
+    const fast = this.fastSearch(row, vector, Math.min(options.k, MAX_K), hasFilter(f) ? f : undefined);
+    if (fast) return fast;
     const where: string[] = ['embedding MATCH ?', 'k = ?'];
     const params: unknown[] = [vector, BigInt(Math.min(options.k, MAX_K))];
     if (f?.documentIds) {
@@ -517,9 +525,15 @@ export class EmbeddedIndex implements VectorIndex {
 
   /**
    * Candidates from the int8 copy, re-scored exactly from their float vectors; undefined when the copy is not
-   * there (too small a collection, still building, or stale): the caller runs the exact scan.
+   * there (too small a collection, still building, or stale), or when a filter allows too few of the
+   * nearest vectors: the caller runs the exact scan (sqlite-vec applies the filter inside it).
    */
-  private fastSearch(row: CollectionRow, vector: Float32Array, k: number): VectorHit[] | undefined {
+  private fastSearch(
+    row: CollectionRow,
+    vector: Float32Array,
+    k: number,
+    filter?: VectorFilter,
+  ): VectorHit[] | undefined {
     const scan = this.scans.get(row.id);
     if (!scan) {
       if (
@@ -537,7 +551,10 @@ export class EmbeddedIndex implements VectorIndex {
     }
     if (scan.size === 0) return [];
     const want = Math.min(scan.size, Math.max(2 * k, k + 64));
-    const candidates = scan.candidates(vector, want);
+    const candidates = filter
+      ? this.allowedCandidates(row, scan, vector, want, filter)
+      : scan.candidates(vector, want);
+    if (!candidates) return undefined;
     if (candidates.length === 0) return [];
     // Exact cosine of each candidate from its stored float vector (point lookups by rowid: a KNN
     // query restricted with `rowid IN` would still walk every chunk of the table).
@@ -554,6 +571,37 @@ export class EmbeddedIndex implements VectorIndex {
     }
     scored.sort((a, b) => b.score - a.score || a.id - b.id);
     return scored.slice(0, k);
+  }
+
+  /**
+   * The `want` nearest int8 candidates that pass `filter`, best first, read from their payloads;
+   * undefined when the filter allows too few of the nearest `want * FILTERED_POOL` to fill them (a
+   * filter allowing under about a quarter of the vectors: sqlite-vec's filtered scan is then the
+   * cheaper way). When the pool is the whole collection, whatever passes is every allowed vector.
+   * Measured at 100k vectors with a date filter (k = 60): allowing all 7 ms against the exact scan's
+   * 89, half 14 against 48; allowing 20% or less, the exact scan answers after ~4 ms spent here.
+   */
+  private allowedCandidates(
+    row: CollectionRow,
+    scan: QuantizedScan,
+    vector: Float32Array,
+    want: number,
+    filter: VectorFilter,
+  ): QuantizedCandidate[] | undefined {
+    const pool = scan.candidates(vector, Math.min(scan.size, want * FILTERED_POOL));
+    const whole = pool.length >= scan.size;
+    const payload = this.db.prepare(`SELECT payload FROM ${vecTable(row.id)} WHERE rowid = ?`).pluck();
+    const passes = payloadFilter(filter);
+    const out: QuantizedCandidate[] = [];
+    for (let i = 0; i < pool.length && out.length < want; i++) {
+      const json = payload.get(BigInt(pool[i]!.id)) as string | undefined;
+      if (json !== undefined && passes(JSON.parse(json) as VectorPayload)) out.push(pool[i]!);
+      // At the rate seen over the first few, the pool would not fill them: stop reading (each
+      // payload is a vec0 point lookup, ~30 us at 100k vectors).
+      const seen = Math.min(want, FILTERED_PROBE);
+      if (!whole && i + 1 === seen && (out.length * pool.length) / seen < want) return undefined;
+    }
+    return out.length >= want || whole ? out : undefined;
   }
 
   private startScanBuild(row: CollectionRow): Promise<void> {
@@ -638,6 +686,24 @@ export class EmbeddedIndex implements VectorIndex {
   private assertOpen(): void {
     if (this.disposed) throw new AppError('UNAVAILABLE', 'The embedded vector index is closed.');
   }
+}
+
+/**
+ * The filter as a test of one payload, with the exact scan's semantics (`searchSync`): any listed
+ * value may match, every given condition must; a date filter leaves out vectors without a date.
+ */
+function payloadFilter(f: VectorFilter): (p: VectorPayload) => boolean {
+  const types = f.fileTypes?.filter((t) => t !== '');
+  const from = Math.ceil(Math.max(f.dateFrom ?? MIN_DATE, MIN_DATE));
+  const to = f.dateTo === undefined ? undefined : Math.floor(f.dateTo);
+  const folders = f.folders ? new Set(f.folders.map(normalizeFolder)) : undefined;
+  return (p) =>
+    (!f.documentIds || f.documentIds.includes(p.documentId)) &&
+    (!types || types.includes(p.fileType ?? '')) &&
+    ((f.dateFrom === undefined && to === undefined) ||
+      (p.date !== undefined && p.date >= from && (to === undefined || p.date <= to))) &&
+    (!f.tags || (p.tags ?? []).some((t) => f.tags!.includes(t))) &&
+    (!folders || (p.folder !== undefined && folderAncestors(p.folder).some((a) => folders.has(a))));
 }
 
 function hasFilter(f: SearchOptions['filter']): boolean {

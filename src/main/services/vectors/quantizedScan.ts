@@ -1,6 +1,7 @@
 /**
  * An in-memory int8 copy of one collection's vectors, scanned with usearch's SIMD kernels to pick
- * candidates for an exact re-score. It is the embedded index's fast path for unfiltered queries.
+ * candidates for an exact re-score. It is the embedded index's fast path (filtered queries included,
+ * when the filter allows enough of the nearest candidates).
  *
  * Why: sqlite-vec's exact cosine scan reads 4 bytes per dimension through SQLite and computes in
  * scalar code (about 40 ms for 100k x 384 on one core here). The same scan over int8 codes with
