@@ -461,9 +461,8 @@ async function latency(
       notes: `${queryVectors.length} SciFact queries against brute force; int8 copy ${scan.state}, ${round(scan.bytes / 1e6, 1)} MB, built in ${round(warmMs)} ms in the background`,
     });
     // Filtered searches, as from the Search screen's date filter: one allowing half of the documents
-    // (the keyword leg prunes it) and one allowing 1% (answered by the plain joined query). The
-    // vector leg scans the allowed chunks exactly with sqlite-vec (the int8 copy serves unfiltered
-    // queries only).
+    // (the keyword leg prunes it; the vector leg keeps the int8 copy's nearest allowed candidates)
+    // and one allowing 1% (the plain joined keyword query; sqlite-vec's filtered exact scan).
     for (const [share, what] of [
       [0.5, 'half'],
       [0.01, '1%'],
