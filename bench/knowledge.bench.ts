@@ -478,11 +478,26 @@ async function latency(
         kw.push(r.timings.keywordMs);
         vec.push(r.timings.vectorMs);
       }
+      // The vector leg's recall@10 within the filter, against brute force over the allowed vectors.
+      const allowed = new Set(
+        k.db
+          .prepare('SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.mtime >= ?')
+          .pluck()
+          .all(filters.dateFrom) as number[],
+      );
+      const allowedVecs = exactVecs.filter((r) => allowed.has(r.id));
+      let inFilter = 0;
+      for (const qv of queryVectors) {
+        const truth = new Set(exactTop(allowedVecs, qv, 10));
+        inFilter += k.index
+          .searchSync(coll, qv, { k: 10, filter: { dateFrom: filters.dateFrom } })
+          .filter((h) => truth.has(h.id)).length;
+      }
       out.push({
         name: `search p50 hybrid @${label} chunks, filtered to ${what} of the documents`,
         value: round(percentile(ms, 50)),
         unit: 'ms',
-        notes: `p95 ${round(percentile(ms, 95))} ms; date range, incl. query embedding; keyword leg p50 ${round(percentile(kw, 50))} ms, vector leg p50 ${round(percentile(vec, 50))} ms`,
+        notes: `p95 ${round(percentile(ms, 95))} ms; date range, incl. query embedding; keyword leg p50 ${round(percentile(kw, 50))} ms, vector leg p50 ${round(percentile(vec, 50))} ms; vector recall@10 within the filter ${round(inFilter / (queryVectors.length * 10), 3)} (${allowed.size} chunks allowed)`,
       });
     }
     await k.service.dispose();
