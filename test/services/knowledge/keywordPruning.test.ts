@@ -40,6 +40,15 @@ describe('keyword leg pruning (MaxScore over FTS5)', () => {
     return lo;
   };
 
+  // 2-7 words: mostly one or two from the head of the vocabulary (common) and the rest anywhere.
+  const randomQuery = (q: number): ReturnType<typeof toFtsQuery> => {
+    const n = 2 + Math.floor(rand() * 6);
+    const words = Array.from({ length: n }, (_, i) =>
+      word(i < 2 ? Math.floor(rand() * (q % 3 === 0 ? 200 : 8)) : draw()),
+    );
+    return toFtsQuery(words.join(' '));
+  };
+
   beforeAll(() => {
     db = openDatabase(path.join(tempDir('kwprune'), 'nook.db'));
     const insDoc = db.prepare(
@@ -72,12 +81,7 @@ describe('keyword leg pruning (MaxScore over FTS5)', () => {
     stats.sync(1);
     const paths = new Map<number, number>();
     for (let q = 0; q < 300; q++) {
-      // 2-7 words: mostly one or two from the head of the vocabulary (common) and the rest anywhere.
-      const n = 2 + Math.floor(rand() * 6);
-      const words = Array.from({ length: n }, (_, i) =>
-        word(i < 2 ? Math.floor(rand() * (q % 3 === 0 ? 200 : 8)) : draw()),
-      );
-      const parsed = toFtsQuery(words.join(' '));
+      const parsed = randomQuery(q);
       const k = q % 2 === 0 ? 92 : 20;
       const plain = rankedMatches(db, parsed.fts, undefined, k);
       const trace = { queries: 0, rounds: 0 };
@@ -106,11 +110,7 @@ describe('keyword leg pruning (MaxScore over FTS5)', () => {
     ];
     const paths = new Map<number, number>();
     for (let q = 0; q < 240; q++) {
-      const n = 2 + Math.floor(rand() * 6);
-      const words = Array.from({ length: n }, (_, i) =>
-        word(i < 2 ? Math.floor(rand() * (q % 3 === 0 ? 200 : 8)) : draw()),
-      );
-      const parsed = toFtsQuery(words.join(' '));
+      const parsed = randomQuery(q);
       const k = q % 2 === 0 ? 92 : 20;
       const only = filters[q % filters.length];
       const filter = matchFilter(only);
