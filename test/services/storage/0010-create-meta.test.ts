@@ -1,22 +1,11 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runMigrations, schemaVersion, type Database } from '../../../src/main/services/storage/database';
 import { MIGRATIONS } from '../../../src/main/services/storage/migrations';
+import { eachMigrationDb } from '../helpers/migrationDb';
 import { ErrorLog, KeyValueStore } from '../../../src/main/services/storage/appState';
 
-let dir: string;
 let db: Database;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-m0010-'));
-  db = new BetterSqlite3(path.join(dir, 'm.db'));
-});
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+eachMigrationDb('m0010', (d) => (db = d));
 
 describe('migration 0010-create-meta', () => {
   it('goes from an empty database to version 10 with kv and error_log', () => {

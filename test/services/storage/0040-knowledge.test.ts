@@ -1,22 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runMigrations, schemaVersion, type Database } from '../../../src/main/services/storage/database';
 import { MIGRATIONS } from '../../../src/main/services/storage/migrations';
+import { eachMigrationDb } from '../helpers/migrationDb';
 
-let dir: string;
 let db: Database;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-m0040-'));
-  db = new BetterSqlite3(path.join(dir, 'm.db'));
-  db.pragma('foreign_keys = ON');
-});
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+eachMigrationDb('m0040', (d) => (db = d), { foreignKeys: true });
 
 function addDoc(p: string): number {
   return Number(

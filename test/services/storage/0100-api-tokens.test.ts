@@ -1,21 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runMigrations, schemaVersion, type Database } from '../../../src/main/services/storage/database';
 import { MIGRATIONS } from '../../../src/main/services/storage/migrations';
+import { eachMigrationDb } from '../helpers/migrationDb';
 
-let dir: string;
 let db: Database;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nook-m0100-'));
-  db = new BetterSqlite3(path.join(dir, 'm.db'));
-});
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+eachMigrationDb('m0100', (d) => (db = d));
 
 const insert = (id: string, name = 'n', scopes = '["read"]') =>
   db
