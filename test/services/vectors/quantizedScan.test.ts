@@ -238,10 +238,11 @@ describe('EmbeddedIndex int8 fast path', () => {
     }
   });
 
-  it('leaves small collections to the exact scan', async () => {
+  it('builds no copy for a small collection by itself, and answers filtered queries from one built on request', async () => {
     const { index, items } = await seeded(800, { quantizedScanMinVectors: 5000 });
     const query = unit(randomVector(rng(4), 384));
     index.searchSync('c', query, { k: 5 });
+    index.searchSync('c', query, { k: 5, filter: { fileTypes: ['md'] } });
     expect(index.quantizedScanState('c').state).toBe('off');
     await index.warmQuantizedScan('c');
     const filtered = index.searchSync('c', query, { k: 5, filter: { fileTypes: ['md'] } });

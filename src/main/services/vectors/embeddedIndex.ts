@@ -14,9 +14,9 @@
  * copy scanned with SIMD picks candidates, and sqlite-vec re-scores them exactly (quantizedScan.ts).
  * A filtered query keeps the nearest candidates whose payload passes the filter, and goes to the
  * exact scan when the filter allows too few of them (`allowedCandidates`). The copy is built in the
- * background on the first query (the exact scan answers meanwhile), follows every write
- * made through this object, and is dropped when the collection's index_version shows a write it did
- * not see.
+ * background on the first query (the exact scan answers meanwhile), follows every write made
+ * through this object, and is dropped when the collection's index_version shows a write it did not
+ * see.
  *
  * Table names come from the registry id, never from user text. vec0 wants integers bound as BigInt
  * (a JS number binds as a REAL and is refused), and it has no INSERT OR REPLACE: upserts delete first.
