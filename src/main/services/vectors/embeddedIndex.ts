@@ -37,6 +37,7 @@ import {
   filterMatchesNothing,
   folderAncestors,
   normalizeFolder,
+  payloadMatches,
   specMismatch,
   type CollectionSpec,
   type IndexHealth,
@@ -591,11 +592,10 @@ export class EmbeddedIndex implements VectorIndex {
     const pool = scan.candidates(vector, Math.min(scan.size, want * FILTERED_POOL));
     const whole = pool.length >= scan.size;
     const payload = this.db.prepare(`SELECT payload FROM ${vecTable(row.id)} WHERE rowid = ?`).pluck();
-    const passes = payloadFilter(filter);
     const out: QuantizedCandidate[] = [];
     for (let i = 0; i < pool.length && out.length < want; i++) {
       const json = payload.get(BigInt(pool[i]!.id)) as string | undefined;
-      if (json !== undefined && passes(JSON.parse(json) as VectorPayload)) out.push(pool[i]!);
+      if (json !== undefined && payloadMatches(JSON.parse(json) as VectorPayload, filter)) out.push(pool[i]!);
       // At the rate seen over the first few, the pool would not fill them: stop reading (each
       // payload is a vec0 point lookup, ~30 us at 100k vectors).
       const seen = Math.min(want, FILTERED_PROBE);
@@ -686,24 +686,6 @@ export class EmbeddedIndex implements VectorIndex {
   private assertOpen(): void {
     if (this.disposed) throw new AppError('UNAVAILABLE', 'The embedded vector index is closed.');
   }
-}
-
-/**
- * The filter as a test of one payload, with the exact scan's semantics (`searchSync`): any listed
- * value may match, every given condition must; a date filter leaves out vectors without a date.
- */
-function payloadFilter(f: VectorFilter): (p: VectorPayload) => boolean {
-  const types = f.fileTypes?.filter((t) => t !== '');
-  const from = Math.ceil(Math.max(f.dateFrom ?? MIN_DATE, MIN_DATE));
-  const to = f.dateTo === undefined ? undefined : Math.floor(f.dateTo);
-  const folders = f.folders ? new Set(f.folders.map(normalizeFolder)) : undefined;
-  return (p) =>
-    (!f.documentIds || f.documentIds.includes(p.documentId)) &&
-    (!types || types.includes(p.fileType ?? '')) &&
-    ((f.dateFrom === undefined && to === undefined) ||
-      (p.date !== undefined && p.date >= from && (to === undefined || p.date <= to))) &&
-    (!f.tags || (p.tags ?? []).some((t) => f.tags!.includes(t))) &&
-    (!folders || (p.folder !== undefined && folderAncestors(p.folder).some((a) => folders.has(a))));
 }
 
 function hasFilter(f: SearchOptions['filter']): boolean {
