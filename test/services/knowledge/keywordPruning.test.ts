@@ -119,6 +119,7 @@ describe('keyword leg pruning (MaxScore over FTS5)', () => {
       const pruned = rankedMatches(db, parsed.fts, parsed.parts, k, stats, {
         trace,
         minCommonPostings: 0,
+        minAllowedShare: 0,
         filter,
       });
       paths.set(trace.rounds, (paths.get(trace.rounds) ?? 0) + 1);
